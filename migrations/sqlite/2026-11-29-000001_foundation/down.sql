@@ -1,0 +1,8 @@
+DROP TABLE jobs;
+DROP TABLE audit_logs;
+DROP TABLE auth_attempts;
+DROP TABLE password_reset_tokens;
+DROP TABLE sessions;
+DROP TABLE workspace_memberships;
+DROP TABLE workspaces;
+DROP TABLE users;

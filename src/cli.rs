@@ -1,0 +1,152 @@
+//! The command line: `serve` (the default), `migrate` and `admin`.
+
+use std::io::{BufRead, IsTerminal};
+use std::net::TcpListener;
+
+use clap::{Args, Parser, Subcommand};
+
+use crate::app;
+use crate::auth::passwords;
+use crate::config::Config;
+use crate::db;
+use crate::service::accounts::{self, RegisterError};
+use crate::service::audit::Actor;
+use crate::web::forms;
+
+#[derive(Parser, Debug)]
+#[command(
+    name = "postmagiq",
+    version,
+    about = "Postmagiq: turn a raw story into a finished LinkedIn post in your own voice.",
+    long_about = "Postmagiq web app and operator commands.\n\nConfiguration comes from environment \
+                  variables (see .env.example). With no DATABASE_URL the app uses \
+                  sqlite://data/postmagiq.db, created and migrated on first start."
+)]
+pub struct Cli {
+    #[command(subcommand)]
+    pub command: Option<Command>,
+}
+
+#[derive(Subcommand, Debug)]
+pub enum Command {
+    /// Serve the web app (the default). Applies pending migrations first.
+    Serve,
+    /// Apply pending migrations, revert the last one, or list them.
+    Migrate(MigrateArgs),
+    /// Operator tasks.
+    #[command(subcommand)]
+    Admin(AdminCommand),
+}
+
+#[derive(Args, Debug)]
+pub struct MigrateArgs {
+    /// Revert the most recently applied migration instead.
+    #[arg(long, conflicts_with = "status")]
+    pub revert: bool,
+    /// List every migration and whether it is applied; change nothing.
+    #[arg(long)]
+    pub status: bool,
+}
+
+#[derive(Subcommand, Debug)]
+pub enum AdminCommand {
+    /// Create a user with a personal workspace. The password is read from standard input.
+    CreateUser {
+        /// The email address to sign in with.
+        #[arg(long)]
+        email: String,
+        /// The display name.
+        #[arg(long)]
+        name: String,
+        /// Make the user a system owner (operator of this installation).
+        #[arg(long)]
+        system_owner: bool,
+    },
+}
+
+/// Runs the parsed command; the error is the message to print before exiting with status 1.
+pub fn run(cli: Cli, config: Config) -> Result<(), String> {
+    match cli.command.unwrap_or(Command::Serve) {
+        Command::Serve => serve(config),
+        Command::Migrate(args) => migrate(&config, args),
+        Command::Admin(AdminCommand::CreateUser {
+            email,
+            name,
+            system_owner,
+        }) => create_user(&config, &email, &name, system_owner),
+    }
+}
+
+fn serve(config: Config) -> Result<(), String> {
+    let pool = app::open_database(&config)?;
+    let listener =
+        TcpListener::bind(config.bind).map_err(|e| format!("BIND {}: {e}", config.bind))?;
+    tracing::info!(
+        url = %config.public_url,
+        database = %crate::config::redact_url(&config.database_url),
+        workers = config.workers,
+        env = config.deployment_env.as_str(),
+        "Postmagiq is listening on http://{}", config.bind
+    );
+    actix_web::rt::System::new().block_on(async move {
+        let running = app::start(config, pool, listener)?;
+        let result = running.server.await.map_err(|e| e.to_string());
+        running.workers.shutdown();
+        result
+    })
+}
+
+fn migrate(config: &Config, args: MigrateArgs) -> Result<(), String> {
+    let pool = db::build_pool(&config.database_url, 1).map_err(|e| format!("DATABASE_URL: {e}"))?;
+    let mut conn = pool.get().map_err(|e| e.to_string())?;
+    if args.status {
+        for m in db::migrations::status(&mut conn).map_err(|e| e.to_string())? {
+            println!("[{}] {}", if m.applied { "x" } else { " " }, m.version);
+        }
+    } else if args.revert {
+        let v = db::migrations::revert_last(&mut conn).map_err(|e| e.to_string())?;
+        println!("Reverted {v}");
+    } else {
+        let applied = db::migrations::run_pending(&mut conn).map_err(|e| e.to_string())?;
+        if applied.is_empty() {
+            println!("No pending migrations.");
+        }
+        for v in applied {
+            println!("Applied {v}");
+        }
+    }
+    Ok(())
+}
+
+fn create_user(config: &Config, email: &str, name: &str, system_owner: bool) -> Result<(), String> {
+    let email = forms::normalize_email(email).map_err(|e| format!("--email: {e}"))?;
+    let name = forms::clean_name(name, 100, "a name").map_err(|e| format!("--name: {e}"))?;
+    let stdin = std::io::stdin();
+    if stdin.is_terminal() {
+        eprintln!("Password (then Enter):");
+    }
+    let mut password = String::new();
+    stdin
+        .lock()
+        .read_line(&mut password)
+        .map_err(|e| format!("cannot read the password from standard input: {e}"))?;
+    let password = password.trim_end_matches(['\r', '\n']);
+    if let Some(problem) = passwords::validate_new(password) {
+        return Err(format!("password: {problem}"));
+    }
+    let hash = passwords::hash(password, config.bcrypt_cost).map_err(|e| e.to_string())?;
+    let pool = app::open_database(config)?;
+    let mut conn = pool.get().map_err(|e| e.to_string())?;
+    match accounts::register(&mut conn, &name, &email, &hash, system_owner, &Actor::cli())
+        .map_err(|e| e.to_string())?
+    {
+        Ok((user, workspace)) => {
+            println!(
+                "Created {} ({}), system role {}, workspace /w/{}",
+                user.email, user.name, user.system_role, workspace.slug
+            );
+            Ok(())
+        }
+        Err(RegisterError::EmailTaken) => Err(format!("--email: {email} already has an account")),
+    }
+}

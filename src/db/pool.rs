@@ -1,0 +1,87 @@
+use std::time::Duration;
+
+use diesel::connection::SimpleConnection;
+use diesel::prelude::*;
+use diesel::r2d2::{self, ManageConnection};
+
+use super::{sqlite_path, DbConn, Engine};
+
+pub type DbPool = r2d2::Pool<AnyManager>;
+pub type PooledConn = r2d2::PooledConnection<AnyManager>;
+
+/// Picks the backend from the URL scheme and returns the driver's own error. The derived
+/// `MultiConnection::establish` tries each backend in turn and swallows their errors, which
+/// turns a refused port or a bad path into "invalid connection url".
+#[derive(Debug, Clone)]
+pub struct AnyManager {
+    url: String,
+}
+
+#[derive(Debug)]
+pub struct ConnError(String);
+
+impl std::fmt::Display for ConnError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
+impl std::error::Error for ConnError {}
+
+impl AnyManager {
+    pub fn new(url: impl Into<String>) -> Self {
+        Self { url: url.into() }
+    }
+
+    pub fn connect(&self) -> Result<DbConn, ConnError> {
+        match Engine::of_url(&self.url) {
+            Engine::Postgres => PgConnection::establish(&self.url)
+                .map(DbConn::Pg)
+                .map_err(|e| ConnError(e.to_string())),
+            Engine::Sqlite => {
+                let path = sqlite_path(&self.url);
+                let mut conn = SqliteConnection::establish(path)
+                    .map_err(|e| ConnError(format!("{e} ({path})")))?;
+                // busy_timeout must come first: WAL needs a write lock, and r2d2 opens
+                // connections concurrently.
+                conn.batch_execute(
+                    "PRAGMA busy_timeout = 5000; PRAGMA journal_mode = WAL; \
+                     PRAGMA synchronous = NORMAL; PRAGMA foreign_keys = ON;",
+                )
+                .map_err(|e| ConnError(e.to_string()))?;
+                Ok(DbConn::Sqlite(conn))
+            }
+        }
+    }
+}
+
+impl ManageConnection for AnyManager {
+    type Connection = DbConn;
+    type Error = ConnError;
+
+    fn connect(&self) -> Result<DbConn, ConnError> {
+        AnyManager::connect(self)
+    }
+
+    fn is_valid(&self, conn: &mut DbConn) -> Result<(), ConnError> {
+        conn.batch_execute("SELECT 1")
+            .map_err(|e| ConnError(e.to_string()))
+    }
+
+    fn has_broken(&self, _conn: &mut DbConn) -> bool {
+        false
+    }
+}
+
+/// Builds the pool, failing fast with the driver's message when the database cannot be reached.
+pub fn build_pool(url: &str, max_size: u32) -> Result<DbPool, ConnError> {
+    let manager = AnyManager::new(url);
+    // Try once up front so a bad URL is reported at once, not after the pool's timeout.
+    drop(manager.connect()?);
+    r2d2::Pool::builder()
+        .max_size(max_size)
+        .min_idle(Some(1))
+        .connection_timeout(Duration::from_secs(10))
+        .build(manager)
+        .map_err(|e| ConnError(e.to_string()))
+}

@@ -1,0 +1,21 @@
+//! The durable job queue and its worker pool. Jobs live in the `jobs` table, so they survive
+//! restarts and are shared by every app instance on one PostgreSQL.
+
+pub mod queue;
+pub mod worker;
+
+crate::text_enum!(
+    /// What a job does. Each kind's handler is idempotent or at-least-once by design.
+    JobKind {
+        SendEmail => "send_email",
+    }
+);
+
+impl JobKind {
+    /// Attempts before a job is recorded as permanently failed.
+    pub fn max_attempts(self) -> i32 {
+        match self {
+            JobKind::SendEmail => 8,
+        }
+    }
+}

@@ -1,0 +1,142 @@
+//! A pool of worker threads that claim and run jobs. Threads, not async tasks: every job does
+//! blocking work (diesel, SMTP), and a stuck job must not stall the web server.
+
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::Arc;
+use std::thread::JoinHandle;
+use std::time::{Duration, Instant};
+
+use crate::auth::throttle;
+use crate::db::DbPool;
+use crate::jobs::{queue, JobKind};
+use crate::model::Job;
+use crate::service::email::{Email, Mailer};
+
+/// What job handlers may use.
+pub struct JobContext {
+    pub mailer: Mailer,
+}
+
+pub struct WorkerPool {
+    stop: Arc<AtomicBool>,
+    handles: Vec<JoinHandle<()>>,
+}
+
+impl WorkerPool {
+    pub fn start(pool: DbPool, ctx: Arc<JobContext>, workers: usize, poll: Duration) -> WorkerPool {
+        let stop = Arc::new(AtomicBool::new(false));
+        let handles = (0..workers)
+            .map(|n| {
+                let pool = pool.clone();
+                let ctx = ctx.clone();
+                let stop = stop.clone();
+                let name = format!("{}-w{n}", crate::auth::tokens::random_token(3));
+                std::thread::Builder::new()
+                    .name(format!("job-worker-{n}"))
+                    .spawn(move || run(pool, ctx, stop, name, n == 0, poll))
+                    .map_err(|e| tracing::error!(error = %e, "cannot start job worker"))
+                    .ok()
+            })
+            .collect::<Vec<_>>()
+            .into_iter()
+            .flatten()
+            .collect();
+        WorkerPool { stop, handles }
+    }
+
+    /// Asks the workers to stop after their current job and waits for them.
+    pub fn shutdown(self) {
+        self.stop.store(true, Ordering::SeqCst);
+        for h in self.handles {
+            let _ = h.join();
+        }
+    }
+}
+
+fn run(
+    pool: DbPool,
+    ctx: Arc<JobContext>,
+    stop: Arc<AtomicBool>,
+    name: String,
+    housekeeper: bool,
+    poll: Duration,
+) {
+    let mut last_housekeeping = Instant::now();
+    while !stop.load(Ordering::SeqCst) {
+        match run_one(&pool, &ctx, &name) {
+            Ok(true) => continue,
+            Ok(false) => {}
+            Err(e) => tracing::error!(worker = %name, error = %e, "job queue unavailable"),
+        }
+        if housekeeper && last_housekeeping.elapsed() > Duration::from_secs(600) {
+            last_housekeeping = Instant::now();
+            if let Ok(mut conn) = pool.get() {
+                let _ = throttle::prune(&mut conn);
+            }
+        }
+        // Sleep in small steps so shutdown is prompt.
+        let until = Instant::now() + poll;
+        while Instant::now() < until && !stop.load(Ordering::SeqCst) {
+            std::thread::sleep(Duration::from_millis(20).min(poll));
+        }
+    }
+}
+
+/// Runs one due job. Returns whether there was one.
+pub fn run_one(pool: &DbPool, ctx: &JobContext, worker: &str) -> Result<bool, String> {
+    let mut conn = pool.get().map_err(|e| e.to_string())?;
+    let Some(job) = queue::claim(&mut conn, worker).map_err(|e| e.to_string())? else {
+        return Ok(false);
+    };
+    // The connection goes back to the pool while the job works.
+    drop(conn);
+    let outcome = execute(ctx, &job);
+    let mut conn = pool.get().map_err(|e| e.to_string())?;
+    match outcome {
+        Ok(()) => {
+            queue::complete(&mut conn, &job, worker).map_err(|e| e.to_string())?;
+            tracing::debug!(job_id = %job.id, kind = %job.kind, "job done");
+        }
+        Err(JobError { message, permanent }) => {
+            let status = queue::fail(&mut conn, &job, worker, &message, permanent)
+                .map_err(|e| e.to_string())?;
+            tracing::warn!(
+                job_id = %job.id,
+                kind = %job.kind,
+                attempt = job.attempts,
+                status = %status,
+                error = %message,
+                "job failed"
+            );
+        }
+    }
+    Ok(true)
+}
+
+pub struct JobError {
+    pub message: String,
+    pub permanent: bool,
+}
+
+fn execute(ctx: &JobContext, job: &Job) -> Result<(), JobError> {
+    let Some(kind) = JobKind::parse(&job.kind) else {
+        return Err(JobError {
+            message: format!("unknown job kind {:?}", job.kind),
+            permanent: true,
+        });
+    };
+    match kind {
+        JobKind::SendEmail => {
+            let email: Email = serde_json::from_str(&job.payload).map_err(|e| JobError {
+                message: format!("bad payload: {e}"),
+                permanent: true,
+            })?;
+            // At-least-once: a crash after the SMTP server accepted the message and before the
+            // job is marked done sends it again. Losing a reset email would be worse.
+            ctx.mailer.send(&email).map_err(|e| JobError {
+                message: e.message,
+                permanent: e.permanent,
+            })
+        }
+    }
+}

@@ -1,0 +1,64 @@
+//! The workspaces table. Creating one and listing the signed-in user's own are the only
+//! operations without a `Tenant`: they come before any membership exists or is chosen.
+
+use diesel::prelude::*;
+
+use crate::auth::Tenant;
+use crate::db::schema::{workspace_memberships as m, workspaces as w};
+use crate::db::DbConn;
+use crate::model::{now, InviteStatus, NewWorkspace, Role, UserId, Workspace};
+
+pub fn insert(conn: &mut DbConn, new: &NewWorkspace<'_>) -> QueryResult<()> {
+    diesel::insert_into(w::table).values(new).execute(conn)?;
+    Ok(())
+}
+
+pub fn slug_taken(conn: &mut DbConn, slug: &str) -> QueryResult<bool> {
+    let n: i64 = w::table.filter(w::slug.eq(slug)).count().get_result(conn)?;
+    Ok(n > 0)
+}
+
+/// The workspaces the user is an accepted member of, with their role, by name.
+pub fn list_for_user(conn: &mut DbConn, user_id: &UserId) -> QueryResult<Vec<(Workspace, Role)>> {
+    w::table
+        .inner_join(m::table)
+        .filter(m::user_id.eq(user_id))
+        .filter(m::invite_status.eq(InviteStatus::Accepted))
+        .order((w::name.asc(), w::slug.asc()))
+        .select((Workspace::as_select(), m::role))
+        .load(conn)
+}
+
+/// The slug of the workspace to open after sign-in: the default one when the user is still a
+/// member, else the first by name.
+pub fn landing_slug(
+    conn: &mut DbConn,
+    user_id: &UserId,
+    default: Option<&crate::model::WorkspaceId>,
+) -> QueryResult<Option<String>> {
+    let list = list_for_user(conn, user_id)?;
+    let preferred = default.and_then(|d| list.iter().find(|(ws, _)| &ws.id == d));
+    Ok(preferred.or(list.first()).map(|(ws, _)| ws.slug.clone()))
+}
+
+pub fn rename(
+    conn: &mut DbConn,
+    tenant: &Tenant,
+    name: &str,
+    slug: &str,
+    description: Option<&str>,
+) -> QueryResult<usize> {
+    diesel::update(w::table.find(tenant.workspace_id()))
+        .set((
+            w::name.eq(name),
+            w::slug.eq(slug),
+            w::description.eq(description),
+            w::updated_at.eq(now()),
+        ))
+        .execute(conn)
+}
+
+/// Deletes the workspace; its tenant rows go with it through ON DELETE CASCADE.
+pub fn delete(conn: &mut DbConn, tenant: &Tenant) -> QueryResult<usize> {
+    diesel::delete(w::table.find(tenant.workspace_id())).execute(conn)
+}

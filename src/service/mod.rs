@@ -1,0 +1,7 @@
+//! Domain logic per area. Functions take a connection (inside the caller's transaction) and
+//! return domain errors that handlers turn into messages.
+
+pub mod accounts;
+pub mod audit;
+pub mod email;
+pub mod workspaces;

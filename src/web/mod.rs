@@ -1,0 +1,94 @@
+//! HTML pages and forms, one module per area, and the route table.
+
+pub mod account;
+pub mod assets;
+pub mod auth;
+pub mod dashboard;
+pub mod flash;
+pub mod forms;
+pub mod middleware;
+pub mod ops;
+pub mod public;
+pub mod request_meta;
+pub mod settings;
+pub mod shell;
+pub mod workspaces;
+
+use actix_web::body::MessageBody;
+use actix_web::http::StatusCode;
+use actix_web::{web, HttpRequest, HttpResponse, Responder};
+
+pub fn routes(cfg: &mut web::ServiceConfig) {
+    cfg.route("/", web::get().to(public::landing))
+        .route("/legal/privacy", web::get().to(public::privacy))
+        .route("/legal/terms", web::get().to(public::terms))
+        .route("/healthz", web::get().to(ops::healthz))
+        .route("/readyz", web::get().to(ops::readyz))
+        .route("/metrics", web::get().to(ops::metrics))
+        .route("/static/{path:.*}", web::get().to(assets::serve))
+        .service(
+            web::scope("/auth")
+                .route("/login", web::get().to(auth::login_page))
+                .route("/login", web::post().to(auth::login_submit))
+                .route("/register", web::get().to(auth::register_page))
+                .route("/register", web::post().to(auth::register_submit))
+                .route("/logout", web::post().to(auth::logout))
+                .route("/forgot", web::get().to(auth::forgot_page))
+                .route("/forgot", web::post().to(auth::forgot_submit))
+                .route("/reset/{token}", web::get().to(auth::reset_page))
+                .route("/reset/{token}", web::post().to(auth::reset_submit)),
+        )
+        .service(
+            web::scope("/account")
+                .route("", web::get().to(account::index))
+                .route("/profile", web::post().to(account::update_profile))
+                .route("/password", web::post().to(account::change_password))
+                .route("/theme", web::post().to(account::set_theme))
+                .route(
+                    "/sessions/{id}/revoke",
+                    web::post().to(account::revoke_session),
+                ),
+        )
+        .route("/workspaces", web::get().to(workspaces::index))
+        .route("/workspaces", web::post().to(workspaces::create))
+        .service(
+            web::scope("/w/{slug}")
+                .route("", web::get().to(dashboard::index))
+                .route("/settings", web::get().to(settings::index))
+                .route("/settings/general", web::get().to(settings::general))
+                .route(
+                    "/settings/general",
+                    web::post().to(settings::update_general),
+                )
+                .route("/settings/delete", web::post().to(settings::delete))
+                .route("/settings/audit", web::get().to(settings::audit)),
+        );
+}
+
+/// Renders a page through askama_web's responder with the given status.
+pub fn page<T: Responder>(req: &HttpRequest, template: T, status: StatusCode) -> HttpResponse
+where
+    T::Body: MessageBody + 'static,
+{
+    let mut res = template.respond_to(req).map_into_boxed_body();
+    if res.status().is_success() {
+        *res.status_mut() = status;
+    }
+    res
+}
+
+/// 303 See Other: the answer to a successful form POST.
+pub fn see_other(location: &str) -> HttpResponse {
+    HttpResponse::SeeOther()
+        .insert_header((actix_web::http::header::LOCATION, location))
+        .finish()
+}
+
+pub fn urlencode(s: &str) -> String {
+    url::form_urlencoded::byte_serialize(s.as_bytes()).collect()
+}
+
+/// A timestamp as people read it, in UTC.
+pub fn fmt_time(t: chrono::NaiveDateTime) -> String {
+    t.format("%Y-%m-%d %H:%M").to_string()
+}
