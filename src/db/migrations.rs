@@ -77,7 +77,7 @@ where
 {
     let mut list: Vec<String> = MigrationSource::<DB>::migrations(source)?
         .iter()
-        .map(|m: &Box<dyn Migration<DB>>| m.name().version().to_string())
+        .map(|m| m.name().version().to_string())
         .collect();
     list.sort();
     Ok(list)

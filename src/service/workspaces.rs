@@ -20,7 +20,11 @@ pub fn slugify(name: &str) -> String {
     let mut pending_hyphen = false;
     for c in name.chars().flat_map(fold_char) {
         if c.is_ascii_alphanumeric() {
-            if pending_hyphen && !out.is_empty() {
+            let hyphen = pending_hyphen && !out.is_empty();
+            if out.len() + usize::from(hyphen) + 1 > SLUG_MAX {
+                break;
+            }
+            if hyphen {
                 out.push('-');
             }
             pending_hyphen = false;
@@ -28,11 +32,7 @@ pub fn slugify(name: &str) -> String {
         } else {
             pending_hyphen = true;
         }
-        if out.len() >= SLUG_MAX {
-            break;
-        }
     }
-    let out = out.trim_end_matches('-').to_string();
     if out.len() < SLUG_MIN {
         "workspace".into()
     } else {

@@ -16,7 +16,7 @@ use crate::service::accounts;
 use crate::service::audit::{self, Actor, Event};
 use crate::web::forms::{self, FieldErrors};
 use crate::web::shell::{Section, Shell};
-use crate::web::{fmt_time, page, see_other};
+use crate::web::{fmt_time, page, see_other, Ctx};
 
 pub struct SessionView {
     pub id: String,
@@ -48,9 +48,7 @@ struct AccountPage {
 }
 
 async fn render(
-    req: &HttpRequest,
-    state: &AppState,
-    session: &Session,
+    ctx: &Ctx,
     auth: &AuthUser,
     name: String,
     profile_errors: FieldErrors,
@@ -58,7 +56,7 @@ async fn render(
     status: StatusCode,
 ) -> AppResult<HttpResponse> {
     let user_id = auth.user.id.clone();
-    let (rows, log) = crate::db::run(&state.pool, move |conn| {
+    let (rows, log) = crate::db::run(&ctx.state.pool, move |conn| {
         Ok((
             sessions::list_active(conn, &user_id)?,
             repo::audit_logs::for_user(conn, &user_id, 10)?,
@@ -87,9 +85,17 @@ async fn render(
             ip: a.ip_address.unwrap_or_default(),
         })
         .collect();
-    let shell = Shell::app(state, session, auth, None, Section::Account, "Account").await?;
+    let shell = Shell::app(
+        &ctx.state,
+        &ctx.session,
+        auth,
+        None,
+        Section::Account,
+        "Account",
+    )
+    .await?;
     Ok(page(
-        req,
+        &ctx.req,
         AccountPage {
             shell,
             name,
@@ -109,17 +115,10 @@ async fn render(
     ))
 }
 
-pub async fn index(
-    req: HttpRequest,
-    state: web::Data<AppState>,
-    session: Session,
-    auth: AuthUser,
-) -> AppResult<HttpResponse> {
+pub async fn index(ctx: Ctx, auth: AuthUser) -> AppResult<HttpResponse> {
     let name = auth.user.name.clone();
     render(
-        &req,
-        &state,
-        &session,
+        &ctx,
         &auth,
         name,
         FieldErrors::new(),
@@ -137,12 +136,15 @@ pub struct ProfileForm {
 }
 
 pub async fn update_profile(
-    req: HttpRequest,
-    state: web::Data<AppState>,
-    session: Session,
+    ctx: Ctx,
     auth: AuthUser,
     form: web::Form<ProfileForm>,
 ) -> AppResult<HttpResponse> {
+    let Ctx {
+        req,
+        state,
+        session,
+    } = &ctx;
     let mut errors = FieldErrors::new();
     let name = forms::clean_name(&form.name, 100, "your name")
         .map_err(|e| errors.add("name", e))
@@ -154,9 +156,7 @@ pub async fn update_profile(
     if !errors.is_empty() {
         let typed = form.name.clone();
         return render(
-            &req,
-            &state,
-            &session,
+            &ctx,
             &auth,
             typed,
             errors,
@@ -166,7 +166,7 @@ pub async fn update_profile(
         .await;
     }
     let user_id = auth.user.id.clone();
-    let actor = Actor::from_request(&req, Some(&user_id));
+    let actor = Actor::from_request(req, Some(&user_id));
     let old_name = auth.user.name.clone();
     crate::db::tx(&state.pool, move |conn| {
         repo::users::set_name(conn, &user_id, &name)?;
@@ -186,7 +186,7 @@ pub async fn update_profile(
         Ok(())
     })
     .await?;
-    crate::web::flash::success(&session, "Profile saved.");
+    crate::web::flash::success(session, "Profile saved.");
     Ok(see_other("/account"))
 }
 
@@ -242,12 +242,15 @@ pub struct PasswordForm {
 }
 
 pub async fn change_password(
-    req: HttpRequest,
-    state: web::Data<AppState>,
-    session: Session,
+    ctx: Ctx,
     auth: AuthUser,
     form: web::Form<PasswordForm>,
 ) -> AppResult<HttpResponse> {
+    let Ctx {
+        req,
+        state,
+        session,
+    } = &ctx;
     let form = form.into_inner();
     let mut errors = FieldErrors::new();
     if let Some(problem) = passwords::validate_new(&form.new_password) {
@@ -264,9 +267,7 @@ pub async fn change_password(
     if !errors.is_empty() {
         let name = auth.user.name.clone();
         return render(
-            &req,
-            &state,
-            &session,
+            &ctx,
             &auth,
             name,
             FieldErrors::new(),
@@ -280,7 +281,7 @@ pub async fn change_password(
     let hash = web::block(move || passwords::hash(&new_password, cost))
         .await?
         .map_err(|e| AppError::internal(format!("bcrypt: {e}")))?;
-    let actor = Actor::from_request(&req, Some(&auth.user.id));
+    let actor = Actor::from_request(req, Some(&auth.user.id));
     let user = auth.user.clone();
     let keep = auth.session_id.clone();
     let revoked = crate::db::run(&state.pool, move |conn| {
@@ -288,7 +289,7 @@ pub async fn change_password(
     })
     .await?;
     crate::web::flash::success(
-        &session,
+        session,
         match revoked {
             0 => "Password changed.".to_string(),
             1 => "Password changed. Your other device has been signed out.".to_string(),

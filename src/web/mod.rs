@@ -92,3 +92,29 @@ pub fn urlencode(s: &str) -> String {
 pub fn fmt_time(t: chrono::NaiveDateTime) -> String {
     t.format("%Y-%m-%d %H:%M").to_string()
 }
+
+/// What nearly every page handler needs: the request, the app state and the cookie session.
+pub struct Ctx {
+    pub req: HttpRequest,
+    pub state: web::Data<crate::app::AppState>,
+    pub session: actix_session::Session,
+}
+
+impl actix_web::FromRequest for Ctx {
+    type Error = crate::error::AppError;
+    type Future = std::future::Ready<Result<Ctx, crate::error::AppError>>;
+
+    fn from_request(req: &HttpRequest, _: &mut actix_web::dev::Payload) -> Self::Future {
+        use actix_session::SessionExt;
+        std::future::ready(
+            req.app_data::<web::Data<crate::app::AppState>>()
+                .cloned()
+                .map(|state| Ctx {
+                    req: req.clone(),
+                    state,
+                    session: req.get_session(),
+                })
+                .ok_or_else(|| crate::error::AppError::internal("app state missing")),
+        )
+    }
+}

@@ -1,13 +1,11 @@
 //! The list of the user's workspaces, and creating one.
 
-use actix_session::Session;
 use actix_web::http::StatusCode;
-use actix_web::{web, HttpRequest, HttpResponse};
+use actix_web::{web, HttpResponse};
 use askama::Template;
 use askama_web::WebTemplate;
 use serde::Deserialize;
 
-use crate::app::AppState;
 use crate::auth::AuthUser;
 use crate::error::AppResult;
 use crate::model::Role;
@@ -16,7 +14,7 @@ use crate::service::audit::Actor;
 use crate::service::workspaces;
 use crate::web::forms::FieldErrors;
 use crate::web::shell::{Section, Shell};
-use crate::web::{page, see_other};
+use crate::web::{page, see_other, Ctx};
 
 pub struct Row {
     pub name: String,
@@ -35,9 +33,7 @@ struct WorkspacesPage {
 }
 
 async fn render(
-    req: &HttpRequest,
-    state: &AppState,
-    session: &Session,
+    ctx: &Ctx,
     auth: &AuthUser,
     name: String,
     slug: String,
@@ -45,7 +41,7 @@ async fn render(
     status: StatusCode,
 ) -> AppResult<HttpResponse> {
     let user_id = auth.user.id.clone();
-    let list = crate::db::run(&state.pool, move |conn| {
+    let list = crate::db::run(&ctx.state.pool, move |conn| {
         Ok(repo::workspaces::list_for_user(conn, &user_id)?)
     })
     .await?
@@ -57,8 +53,8 @@ async fn render(
     })
     .collect();
     let shell = Shell::app(
-        state,
-        session,
+        &ctx.state,
+        &ctx.session,
         auth,
         None,
         Section::Workspaces,
@@ -66,7 +62,7 @@ async fn render(
     )
     .await?;
     Ok(page(
-        req,
+        &ctx.req,
         WorkspacesPage {
             shell,
             list,
@@ -78,16 +74,9 @@ async fn render(
     ))
 }
 
-pub async fn index(
-    req: HttpRequest,
-    state: web::Data<AppState>,
-    session: Session,
-    auth: AuthUser,
-) -> AppResult<HttpResponse> {
+pub async fn index(ctx: Ctx, auth: AuthUser) -> AppResult<HttpResponse> {
     render(
-        &req,
-        &state,
-        &session,
+        &ctx,
         &auth,
         String::new(),
         String::new(),
@@ -105,14 +94,17 @@ pub struct CreateForm {
 }
 
 pub async fn create(
-    req: HttpRequest,
-    state: web::Data<AppState>,
-    session: Session,
+    ctx: Ctx,
     auth: AuthUser,
     form: web::Form<CreateForm>,
 ) -> AppResult<HttpResponse> {
+    let Ctx {
+        req,
+        state,
+        session,
+    } = &ctx;
     let form = form.into_inner();
-    let actor = Actor::from_request(&req, Some(&auth.user.id));
+    let actor = Actor::from_request(req, Some(&auth.user.id));
     let user = auth.user.clone();
     let (name, slug) = (form.name.clone(), form.slug.clone());
     let result = crate::db::tx(&state.pool, move |conn| {
@@ -122,16 +114,14 @@ pub async fn create(
     match result {
         Ok(workspace) => {
             crate::web::flash::success(
-                &session,
+                session,
                 format!("Workspace \u{201c}{}\u{201d} created.", workspace.name),
             );
             Ok(see_other(&format!("/w/{}", workspace.slug)))
         }
         Err(errors) => {
             render(
-                &req,
-                &state,
-                &session,
+                &ctx,
                 &auth,
                 form.name,
                 form.slug.unwrap_or_default(),

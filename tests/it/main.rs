@@ -1,1 +1,13 @@
+//! Integration tests: the real app on an ephemeral port, over HTTP, against SQLite or (with
+//! TEST_DATABASE_URL) PostgreSQL.
 
+mod support;
+
+mod account;
+mod auth;
+mod browser;
+mod email;
+mod migrations;
+mod ops;
+mod security;
+mod workspaces;
