@@ -108,7 +108,6 @@ pub fn start(config: Config, pool: DbPool, listener: TcpListener) -> Result<Runn
             .wrap(Compress::default())
             .wrap(from_fn(pages::middleware::request_context))
     })
-    .workers(2)
     .shutdown_timeout(5)
     .listen(listener)
     .map_err(|e| e.to_string())?
