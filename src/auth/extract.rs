@@ -14,6 +14,7 @@ use crate::auth::session::{self, SID_KEY};
 use crate::auth::tenant::{self, Tenant};
 use crate::error::AppError;
 use crate::model::{SessionId, User, Workspace};
+use crate::service::audit::{self, Actor, Event};
 
 /// The signed-in user and their session.
 #[derive(Debug, Clone)]
@@ -127,6 +128,24 @@ impl<S: RequiredScope + 'static> FromRequest for Member<S> {
                         scope = scope.as_str(),
                         "access denied"
                     );
+                    let actor = Actor::from_request(&req, Some(&auth.user.id));
+                    let what = format!(
+                        "Denied {} {}: needs {}",
+                        req.method(),
+                        req.match_pattern()
+                            .unwrap_or_else(|| req.path().to_string()),
+                        scope.as_str()
+                    );
+                    let t = tenant.clone();
+                    crate::db::run(&state.pool, move |conn| {
+                        Ok(audit::workspace(
+                            conn,
+                            &t,
+                            &actor,
+                            Event::new("access.denied", what),
+                        )?)
+                    })
+                    .await?;
                     return Err(AppError::MissingScope(scope));
                 }
             }

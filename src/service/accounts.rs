@@ -175,27 +175,39 @@ pub fn change_password(
     })
 }
 
+pub enum ResetRequest {
+    /// The neutral answer: a link went out if the address has an account.
+    Accepted,
+    /// Too many requests from this IP; says nothing about any account.
+    Throttled,
+}
+
 /// Emails a reset link when the address belongs to an active account. Says nothing either way.
+/// Per address, extra requests are dropped silently; per IP, they are refused.
 pub fn request_reset(
     conn: &mut DbConn,
     email_addr: &str,
     public_url: &str,
     actor: &Actor,
-) -> Result<(), AppError> {
+) -> Result<ResetRequest, AppError> {
     let ip = actor.ip.clone().unwrap_or_else(|| "unknown".into());
     conn.transaction(|conn| {
         let (by_email, by_ip) =
             throttle::counts(conn, AuthAttemptKind::ResetRequested, email_addr, &ip)?;
+        if by_ip >= throttle::MAX_FAILED_LOGINS {
+            tracing::warn!(ip = %ip, "password reset requests throttled for this IP");
+            return Ok(ResetRequest::Throttled);
+        }
         throttle::record(conn, AuthAttemptKind::ResetRequested, email_addr, &ip)?;
-        if by_email >= throttle::MAX_RESET_REQUESTS || by_ip >= throttle::MAX_FAILED_LOGINS {
-            tracing::warn!(email = %email_addr, ip = %ip, "password reset requests throttled");
-            return Ok(());
+        if by_email >= throttle::MAX_RESET_REQUESTS {
+            tracing::warn!(email = %email_addr, ip = %ip, "password reset requests throttled for this address");
+            return Ok(ResetRequest::Accepted);
         }
         let Some(user) = repo::users::find_by_email(conn, email_addr)? else {
-            return Ok(());
+            return Ok(ResetRequest::Accepted);
         };
         if !user.is_active {
-            return Ok(());
+            return Ok(ResetRequest::Accepted);
         }
         let token = tokens::new_secret_token();
         repo::reset_tokens::replace(conn, &user.id, &tokens::sha256_hex(&token))?;
@@ -217,7 +229,7 @@ pub fn request_reset(
             Event::new("auth.reset_requested", "Password reset link sent")
                 .on("user", user.id.as_str()),
         )?;
-        Ok(())
+        Ok(ResetRequest::Accepted)
     })
 }
 

@@ -52,6 +52,7 @@ fn manifest() -> &'static Manifest {
 #[derive(Debug)]
 pub struct AssetUrls {
     pub css: String,
+    pub favicon: String,
     pub js: String,
     pub htmx: String,
     pub htmx_sse: String,
@@ -69,6 +70,7 @@ pub fn urls() -> &'static AssetUrls {
     static U: OnceLock<AssetUrls> = OnceLock::new();
     U.get_or_init(|| AssetUrls {
         css: url("css/app.css"),
+        favicon: url("img/favicon.svg"),
         js: url("js/app.js"),
         htmx: url("vendor/htmx.min.js"),
         htmx_sse: url("vendor/htmx-ext-sse.min.js"),
@@ -100,6 +102,14 @@ pub async fn serve(path: web::Path<String>) -> HttpResponse {
             .insert_header((header::CACHE_CONTROL, "no-store"))
             .body("not found"),
     }
+}
+
+/// Browsers ask for /favicon.ico on their own; point them at the fingerprinted icon.
+pub async fn favicon() -> HttpResponse {
+    HttpResponse::Found()
+        .insert_header((header::LOCATION, url("img/favicon.svg")))
+        .insert_header((header::CACHE_CONTROL, "public, max-age=86400"))
+        .finish()
 }
 
 #[cfg(test)]

@@ -11,7 +11,7 @@ use crate::app::AppState;
 use crate::auth::{csrf, passwords, session as sessions, MaybeUser};
 use crate::error::{AppError, AppResult};
 use crate::model::User;
-use crate::service::accounts::{self, LoginOutcome, RegisterError, ResetOutcome};
+use crate::service::accounts::{self, LoginOutcome, RegisterError, ResetOutcome, ResetRequest};
 use crate::service::audit::{self, Actor, Event};
 use crate::web::forms::{self, FieldErrors};
 use crate::web::shell::Shell;
@@ -358,10 +358,17 @@ pub async fn forgot_submit(
     };
     let actor = Actor::from_request(&req, None);
     let public_url = state.config.public_url.clone();
-    crate::db::run(&state.pool, move |conn| {
+    let outcome = crate::db::run(&state.pool, move |conn| {
         accounts::request_reset(conn, &email, &public_url, &actor)
     })
     .await?;
+    if let ResetRequest::Throttled = outcome {
+        return Err(AppError::RateLimited {
+            message: "Too many reset requests from your network. Wait 15 minutes and try again."
+                .into(),
+            retry_after_secs: 900,
+        });
+    }
     Ok(page(
         &req,
         ForgotPage {

@@ -440,3 +440,47 @@ async fn a_newer_reset_link_retires_the_older_one() {
     let (status, _) = c.page(&format!("/auth/reset/{first}")).await;
     assert_eq!(status, StatusCode::NOT_FOUND);
 }
+
+#[tokio::test]
+async fn reset_requests_are_limited_per_address_and_per_ip() {
+    let app = TestApp::spawn().await;
+    app.client().signup("Ann", "ann@example.com").await;
+    let c = app.client();
+    // Per address: past five, more requests look the same but send nothing.
+    for _ in 0..7 {
+        let res = c
+            .post("/auth/forgot", &[("email", "ann@example.com")])
+            .await;
+        assert_eq!(res.status(), StatusCode::OK);
+    }
+    // Per IP: the eleventh request in the window is refused.
+    for i in 0..3 {
+        let email = format!("someone{i}@example.com");
+        assert_eq!(
+            c.post("/auth/forgot", &[("email", &email)]).await.status(),
+            StatusCode::OK
+        );
+    }
+    let res = c
+        .post("/auth/forgot", &[("email", "late@example.com")])
+        .await;
+    assert_eq!(res.status(), StatusCode::TOO_MANY_REQUESTS);
+    assert!(res
+        .text()
+        .await
+        .unwrap()
+        .contains("Too many reset requests"));
+    let count = || {
+        app.outbox_messages()
+            .into_iter()
+            .filter(|m| m.contains("ann@example.com"))
+            .count()
+    };
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(10);
+    while count() < 5 && std::time::Instant::now() < deadline {
+        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+    }
+    // Give a sixth email (which must not exist) time to show up.
+    tokio::time::sleep(std::time::Duration::from_millis(300)).await;
+    assert_eq!(count(), 5);
+}

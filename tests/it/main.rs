@@ -6,6 +6,7 @@ mod support;
 mod account;
 mod auth;
 mod browser;
+mod cli;
 mod email;
 mod migrations;
 mod ops;

@@ -237,3 +237,57 @@ async fn static_assets_are_fingerprinted_and_cached() {
         StatusCode::NOT_FOUND
     );
 }
+
+#[tokio::test]
+async fn forms_cannot_assign_roles_or_owners() {
+    use diesel::prelude::*;
+    use postmagiq::db::schema::{users, workspace_memberships as m, workspaces as w};
+    let app = TestApp::spawn().await;
+    app.client().signup("First", "first@example.com").await;
+    let c = app.client();
+    let token = c.csrf().await;
+    let res = c
+        .http
+        .post(c.url("/auth/register"))
+        .form(&[
+            ("name", "Mallory"),
+            ("email", "mallory@example.com"),
+            ("password", crate::support::PASSWORD),
+            ("password_confirm", crate::support::PASSWORD),
+            ("system_role", "owner"),
+            ("is_active", "true"),
+            ("csrf_token", &token),
+        ])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), StatusCode::SEE_OTHER);
+    c.reset_csrf();
+    let res = c
+        .post(
+            "/workspaces",
+            &[
+                ("name", "Mine"),
+                ("slug", "mine"),
+                ("owner_id", "someone-else"),
+                ("role", "viewer"),
+            ],
+        )
+        .await;
+    assert_eq!(res.status(), StatusCode::SEE_OTHER);
+    let mut conn = app.conn();
+    let (uid, role): (String, String) = users::table
+        .filter(users::email.eq("mallory@example.com"))
+        .select((users::id, users::system_role))
+        .first(&mut conn)
+        .unwrap();
+    assert_eq!(role, "user");
+    let (owner, member_role): (String, String) = w::table
+        .inner_join(m::table)
+        .filter(w::slug.eq("mine"))
+        .select((w::owner_id, m::role))
+        .first(&mut conn)
+        .unwrap();
+    assert_eq!(owner, uid);
+    assert_eq!(member_role, "owner");
+}

@@ -1,0 +1,192 @@
+//! The command line: migrations, creating a user, and configuration errors.
+
+use std::io::Write;
+use std::process::{Command, Stdio};
+
+use diesel::prelude::*;
+use postmagiq::db::schema::{users, workspaces};
+
+fn postmagiq(data: &std::path::Path, db_url: &str) -> Command {
+    let mut cmd = Command::new(env!("CARGO_BIN_EXE_postmagiq"));
+    cmd.env_clear()
+        .env("DATABASE_URL", db_url)
+        .env("DATA_DIR", data)
+        .env("BCRYPT_COST", "4")
+        .env("RUST_LOG", "warn");
+    cmd
+}
+
+#[test]
+fn migrate_status_revert_and_apply() {
+    let dir = tempfile::tempdir().unwrap();
+    let database = crate::support::db::TestDatabase::create(dir.path());
+    let run = |args: &[&str]| {
+        let out = postmagiq(dir.path(), &database.url)
+            .args(args)
+            .output()
+            .unwrap();
+        assert!(
+            out.status.success(),
+            "{args:?}: {}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        String::from_utf8(out.stdout).unwrap()
+    };
+    assert!(run(&["migrate", "--status"]).contains("[ ] 20261129000001"));
+    assert!(run(&["migrate"]).contains("Applied 20261129000001"));
+    assert!(run(&["migrate", "--status"]).contains("[x] 20261129000001"));
+    assert!(run(&["migrate"]).contains("No pending migrations."));
+    assert!(run(&["migrate", "--revert"]).contains("Reverted 20261129000001"));
+    assert!(run(&["migrate", "--status"]).contains("[ ] 20261129000001"));
+}
+
+#[test]
+fn admin_create_user_reads_the_password_from_stdin() {
+    let dir = tempfile::tempdir().unwrap();
+    let database = crate::support::db::TestDatabase::create(dir.path());
+    let mut child = postmagiq(dir.path(), &database.url)
+        .args([
+            "admin",
+            "create-user",
+            "--email",
+            "Op@Example.com",
+            "--name",
+            "Opal Operator",
+            "--system-owner",
+        ])
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    child
+        .stdin
+        .take()
+        .unwrap()
+        .write_all(b"a long operator passphrase\n")
+        .unwrap();
+    let out = child.wait_with_output().unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let stdout = String::from_utf8(out.stdout).unwrap();
+    assert!(stdout.contains("Created op@example.com"), "{stdout}");
+    assert!(stdout.contains("system role owner"));
+
+    let pool = postmagiq::db::build_pool(&database.url, 1).unwrap();
+    let mut conn = pool.get().unwrap();
+    let (hash, ws): (Option<String>, Option<String>) = users::table
+        .select((users::password_hash, users::default_workspace_id))
+        .first(&mut conn)
+        .unwrap();
+    assert!(postmagiq::auth::passwords::verify(
+        "a long operator passphrase",
+        &hash.unwrap()
+    ));
+    let slug: String = workspaces::table
+        .find(ws.unwrap())
+        .select(workspaces::slug)
+        .first(&mut conn)
+        .unwrap();
+    assert_eq!(slug, "opal-s-workspace");
+
+    // The same email again is a clear error, not a crash.
+    let mut again = postmagiq(dir.path(), &database.url)
+        .args([
+            "admin",
+            "create-user",
+            "--email",
+            "op@example.com",
+            "--name",
+            "Other",
+        ])
+        .stdin(Stdio::piped())
+        .stderr(Stdio::piped())
+        .stdout(Stdio::piped())
+        .spawn()
+        .unwrap();
+    again
+        .stdin
+        .take()
+        .unwrap()
+        .write_all(b"another long passphrase\n")
+        .unwrap();
+    let out = again.wait_with_output().unwrap();
+    assert_eq!(out.status.code(), Some(1));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("already has an account"));
+}
+
+#[test]
+fn a_short_password_on_stdin_is_refused() {
+    let dir = tempfile::tempdir().unwrap();
+    let database = crate::support::db::TestDatabase::create(dir.path());
+    let mut child = postmagiq(dir.path(), &database.url)
+        .args([
+            "admin",
+            "create-user",
+            "--email",
+            "a@example.com",
+            "--name",
+            "A",
+        ])
+        .stdin(Stdio::piped())
+        .stderr(Stdio::piped())
+        .stdout(Stdio::piped())
+        .spawn()
+        .unwrap();
+    child.stdin.take().unwrap().write_all(b"short\n").unwrap();
+    let out = child.wait_with_output().unwrap();
+    assert_eq!(out.status.code(), Some(1));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("password: Use at least 12 characters."));
+}
+
+#[test]
+fn a_bad_setting_stops_start_up_naming_the_variable() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = postmagiq(dir.path(), "sqlite://x.db")
+        .env("BIND", "not-an-address")
+        .arg("serve")
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(stderr.contains("configuration error: BIND:"), "{stderr}");
+}
+
+#[test]
+fn an_unreachable_database_is_reported_plainly() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = postmagiq(dir.path(), "postgres://postgres@127.0.0.1:1/nothing")
+        .args(["migrate", "--status"])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(1));
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        stderr.contains("DATABASE_URL") && stderr.contains("127.0.0.1"),
+        "{stderr}"
+    );
+}
+
+#[test]
+fn help_is_available_for_every_command() {
+    for args in [
+        vec!["--help"],
+        vec!["serve", "--help"],
+        vec!["migrate", "--help"],
+        vec!["admin", "--help"],
+        vec!["admin", "create-user", "--help"],
+    ] {
+        let out = Command::new(env!("CARGO_BIN_EXE_postmagiq"))
+            .args(&args)
+            .output()
+            .unwrap();
+        assert!(out.status.success(), "{args:?}");
+        assert!(
+            String::from_utf8_lossy(&out.stdout).contains("Usage:"),
+            "{args:?}"
+        );
+    }
+}
