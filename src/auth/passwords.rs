@@ -53,6 +53,17 @@ pub fn hash(password: &str, cost: u32) -> Result<String, bcrypt::BcryptError> {
     bcrypt::hash(prehash(password), cost)
 }
 
+/// Hashes on the blocking thread pool: bcrypt takes long enough to stall the async executor.
+pub async fn hash_off_executor(
+    password: &str,
+    cost: u32,
+) -> Result<String, crate::error::AppError> {
+    let password = password.to_string();
+    actix_web::web::block(move || hash(&password, cost))
+        .await?
+        .map_err(|e| crate::error::AppError::internal(format!("bcrypt: {e}")))
+}
+
 pub fn verify(password: &str, stored_hash: &str) -> bool {
     bcrypt::verify(prehash(password), stored_hash).unwrap_or(false)
 }

@@ -253,11 +253,12 @@ pub async fn change_password(
     } = &ctx;
     let form = form.into_inner();
     let mut errors = FieldErrors::new();
-    if let Some(problem) = passwords::validate_new(&form.new_password) {
-        errors.add("new_password", problem);
-    } else if form.new_password != form.new_password_confirm {
-        errors.add("new_password_confirm", "The two passwords do not match.");
-    }
+    forms::check_new_password(
+        &mut errors,
+        ("new_password", "new_password_confirm"),
+        &form.new_password,
+        &form.new_password_confirm,
+    );
     let stored = auth.user.password_hash.clone().unwrap_or_default();
     let current = form.current_password.clone();
     let current_ok = web::block(move || passwords::verify(&current, &stored)).await?;
@@ -276,11 +277,7 @@ pub async fn change_password(
         )
         .await;
     }
-    let cost = state.config.bcrypt_cost;
-    let new_password = form.new_password.clone();
-    let hash = web::block(move || passwords::hash(&new_password, cost))
-        .await?
-        .map_err(|e| AppError::internal(format!("bcrypt: {e}")))?;
+    let hash = passwords::hash_off_executor(&form.new_password, state.config.bcrypt_cost).await?;
     let actor = Actor::from_request(req, Some(&auth.user.id));
     let user = auth.user.clone();
     let keep = auth.session_id.clone();

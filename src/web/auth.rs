@@ -10,7 +10,6 @@ use serde::Deserialize;
 use crate::app::AppState;
 use crate::auth::{csrf, passwords, session as sessions, MaybeUser};
 use crate::error::{AppError, AppResult};
-use crate::model::User;
 use crate::service::accounts::{self, LoginOutcome, RegisterError, ResetOutcome, ResetRequest};
 use crate::service::audit::{self, Actor, Event};
 use crate::web::forms::{self, FieldErrors};
@@ -115,19 +114,6 @@ fn begin_cookie_session(session: &Session, token: &str) -> AppResult<()> {
     Ok(())
 }
 
-async fn landing_for(state: &AppState, user: &User) -> AppResult<String> {
-    let user = user.clone();
-    let slug = crate::db::run(&state.pool, move |conn| {
-        Ok(crate::repo::workspaces::landing_slug(
-            conn,
-            &user.id,
-            user.default_workspace_id.as_ref(),
-        )?)
-    })
-    .await?;
-    Ok(slug.map_or_else(|| "/workspaces".into(), |s| format!("/w/{s}")))
-}
-
 pub async fn login_submit(
     req: HttpRequest,
     state: web::Data<AppState>,
@@ -194,7 +180,7 @@ pub async fn login_submit(
     begin_cookie_session(&session, &token)?;
     let target = match next {
         Some(n) => n,
-        None => landing_for(&state, &user).await?,
+        None => crate::web::home_path(&state, &user).await?,
     };
     Ok(see_other(&target))
 }
@@ -241,11 +227,12 @@ pub async fn register_submit(
     let email = forms::normalize_email(&form.email)
         .map_err(|e| errors.add("email", e))
         .unwrap_or_default();
-    if let Some(problem) = passwords::validate_new(&form.password) {
-        errors.add("password", problem);
-    } else if form.password != form.password_confirm {
-        errors.add("password_confirm", "The two passwords do not match.");
-    }
+    forms::check_new_password(
+        &mut errors,
+        ("password", "password_confirm"),
+        &form.password,
+        &form.password_confirm,
+    );
     let render = |errors: FieldErrors| {
         page(
             &req,
@@ -261,11 +248,7 @@ pub async fn register_submit(
     if !errors.is_empty() {
         return Ok(render(errors));
     }
-    let cost = state.config.bcrypt_cost;
-    let password = form.password.clone();
-    let hash = web::block(move || passwords::hash(&password, cost))
-        .await?
-        .map_err(|e| AppError::internal(format!("bcrypt: {e}")))?;
+    let hash = passwords::hash_off_executor(&form.password, state.config.bcrypt_cost).await?;
     let actor = Actor::from_request(&req, None);
     let result = {
         let (name, email, actor) = (name.clone(), email.clone(), actor.clone());
@@ -428,11 +411,12 @@ pub async fn reset_submit(
 ) -> AppResult<HttpResponse> {
     let token = token.into_inner();
     let mut errors = FieldErrors::new();
-    if let Some(problem) = passwords::validate_new(&form.password) {
-        errors.add("password", problem);
-    } else if form.password != form.password_confirm {
-        errors.add("password_confirm", "The two passwords do not match.");
-    }
+    forms::check_new_password(
+        &mut errors,
+        ("password", "password_confirm"),
+        &form.password,
+        &form.password_confirm,
+    );
     if !errors.is_empty() {
         return Ok(page(
             &req,
@@ -445,11 +429,7 @@ pub async fn reset_submit(
             StatusCode::UNPROCESSABLE_ENTITY,
         ));
     }
-    let cost = state.config.bcrypt_cost;
-    let password = form.password.clone();
-    let hash = web::block(move || passwords::hash(&password, cost))
-        .await?
-        .map_err(|e| AppError::internal(format!("bcrypt: {e}")))?;
+    let hash = passwords::hash_off_executor(&form.password, state.config.bcrypt_cost).await?;
     let actor = Actor::from_request(&req, None);
     let outcome = {
         let token = token.clone();

@@ -67,6 +67,20 @@ pub fn clean_name(input: &str, max: usize, what: &str) -> Result<String, String>
     Ok(name.to_string())
 }
 
+/// Checks a new password and its confirmation, recording problems under the two field names.
+pub fn check_new_password(
+    errors: &mut FieldErrors,
+    fields: (&'static str, &'static str),
+    password: &str,
+    confirm: &str,
+) {
+    if let Some(problem) = crate::auth::passwords::validate_new(password) {
+        errors.add(fields.0, problem);
+    } else if password != confirm {
+        errors.add(fields.1, "The two passwords do not match.");
+    }
+}
+
 /// Accepts only a same-origin relative path for post-sign-in redirects.
 pub fn safe_next(next: Option<&str>) -> Option<String> {
     let n = next?.trim();

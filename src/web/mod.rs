@@ -97,6 +97,24 @@ where
     res
 }
 
+/// Where a signed-in user starts: their default workspace while they are still a member,
+/// else the first one they belong to, else the workspace list.
+pub async fn home_path(
+    state: &crate::app::AppState,
+    user: &crate::model::User,
+) -> crate::error::AppResult<String> {
+    let user = user.clone();
+    let slug = crate::db::run(&state.pool, move |conn| {
+        Ok(crate::repo::workspaces::landing_slug(
+            conn,
+            &user.id,
+            user.default_workspace_id.as_ref(),
+        )?)
+    })
+    .await?;
+    Ok(slug.map_or_else(|| "/workspaces".into(), |s| format!("/w/{s}")))
+}
+
 /// 303 See Other: the answer to a successful form POST.
 pub fn see_other(location: &str) -> HttpResponse {
     HttpResponse::SeeOther()

@@ -38,19 +38,7 @@ pub async fn landing(
     user: MaybeUser,
 ) -> AppResult<HttpResponse> {
     if let Some(auth) = user.0 {
-        let user = auth.user;
-        let slug = crate::db::run(&state.pool, move |conn| {
-            Ok(crate::repo::workspaces::landing_slug(
-                conn,
-                &user.id,
-                user.default_workspace_id.as_ref(),
-            )?)
-        })
-        .await?;
-        return Ok(match slug {
-            Some(slug) => see_other(&format!("/w/{slug}")),
-            None => see_other("/workspaces"),
-        });
+        return Ok(see_other(&crate::web::home_path(&state, &auth.user).await?));
     }
     Ok(page(
         &req,
