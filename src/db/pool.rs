@@ -1,4 +1,8 @@
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::Arc;
 use std::time::Duration;
+
+use diesel::connection::InstrumentationEvent;
 
 use diesel::connection::SimpleConnection;
 use diesel::prelude::*;
@@ -15,6 +19,9 @@ pub type PooledConn = r2d2::PooledConnection<AnyManager>;
 #[derive(Debug, Clone)]
 pub struct AnyManager {
     url: String,
+    /// Statements run on this pool's connections; tests use it to prove a page's query count
+    /// does not grow with the data.
+    queries: Arc<AtomicU64>,
 }
 
 #[derive(Debug)]
@@ -30,14 +37,31 @@ impl std::error::Error for ConnError {}
 
 impl AnyManager {
     pub fn new(url: impl Into<String>) -> Self {
-        Self { url: url.into() }
+        Self {
+            url: url.into(),
+            queries: Arc::new(AtomicU64::new(0)),
+        }
+    }
+
+    /// How many statements this pool's connections have started so far.
+    pub fn query_count(&self) -> u64 {
+        self.queries.load(Ordering::Relaxed)
+    }
+
+    fn count_queries(&self, conn: &mut DbConn) {
+        let counter = self.queries.clone();
+        conn.set_instrumentation(move |event: InstrumentationEvent<'_>| {
+            if let InstrumentationEvent::StartQuery { .. } = event {
+                counter.fetch_add(1, Ordering::Relaxed);
+            }
+        });
     }
 
     pub fn connect(&self) -> Result<DbConn, ConnError> {
-        match Engine::of_url(&self.url) {
+        let mut conn = match Engine::of_url(&self.url) {
             Engine::Postgres => PgConnection::establish(&self.url)
                 .map(DbConn::Pg)
-                .map_err(|e| ConnError(e.to_string())),
+                .map_err(|e| ConnError(e.to_string()))?,
             Engine::Sqlite => {
                 let path = sqlite_path(&self.url);
                 let mut conn = SqliteConnection::establish(path)
@@ -49,9 +73,11 @@ impl AnyManager {
                      PRAGMA synchronous = NORMAL; PRAGMA foreign_keys = ON;",
                 )
                 .map_err(|e| ConnError(e.to_string()))?;
-                Ok(DbConn::Sqlite(conn))
+                DbConn::Sqlite(conn)
             }
-        }
+        };
+        self.count_queries(&mut conn);
+        Ok(conn)
     }
 }
 
@@ -68,8 +94,8 @@ impl ManageConnection for AnyManager {
             .map_err(|e| ConnError(e.to_string()))
     }
 
-    fn has_broken(&self, _conn: &mut DbConn) -> bool {
-        false
+    fn has_broken(&self, conn: &mut DbConn) -> bool {
+        diesel::r2d2::R2D2Connection::is_broken(conn)
     }
 }
 
@@ -82,6 +108,9 @@ pub fn build_pool(url: &str, max_size: u32) -> Result<DbPool, ConnError> {
         .max_size(max_size)
         .min_idle(Some(1))
         .connection_timeout(Duration::from_secs(10))
+        // A ping before every checkout doubles the statements of short requests; broken
+        // connections are noticed by `has_broken` when they come back instead.
+        .test_on_check_out(false)
         .build(manager)
         .map_err(|e| ConnError(e.to_string()))
 }

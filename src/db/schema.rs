@@ -122,6 +122,178 @@ diesel::joinable!(sessions -> users (user_id));
 diesel::joinable!(password_reset_tokens -> users (user_id));
 diesel::joinable!(audit_logs -> workspaces (workspace_id));
 
+diesel::table! {
+    voice_profiles (id) {
+        id -> Text,
+        workspace_id -> Nullable<Text>,
+        is_preset -> Bool,
+        name -> Text,
+        slug -> Text,
+        description -> Text,
+        tone_description -> Text,
+        signature_phrases -> Text,
+        word_choices -> Text,
+        example_excerpts -> Text,
+        avoid_patterns -> Text,
+        created_by_id -> Nullable<Text>,
+        created_at -> Timestamp,
+        updated_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    writing_samples (id) {
+        id -> Text,
+        workspace_id -> Text,
+        user_id -> Nullable<Text>,
+        source_type -> Text,
+        prompt_id -> Nullable<Text>,
+        title -> Text,
+        content -> Text,
+        word_count -> Integer,
+        created_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    goals (id) {
+        id -> Text,
+        workspace_id -> Text,
+        created_by_id -> Nullable<Text>,
+        name -> Text,
+        signature_thesis -> Text,
+        positioning -> Text,
+        target_audience -> Text,
+        content_style -> Text,
+        strategy_type -> Text,
+        posts_per_week -> Integer,
+        voice_profile_id -> Nullable<Text>,
+        plan_source -> Text,
+        created_at -> Timestamp,
+        updated_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    chapters (id) {
+        id -> Text,
+        workspace_id -> Text,
+        goal_id -> Text,
+        chapter_number -> Integer,
+        title -> Text,
+        theme -> Text,
+        description -> Text,
+        weeks_start -> Nullable<Integer>,
+        weeks_end -> Nullable<Integer>,
+        created_at -> Timestamp,
+        updated_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    posts (id) {
+        id -> Text,
+        workspace_id -> Text,
+        chapter_id -> Nullable<Text>,
+        post_number -> Nullable<Integer>,
+        title -> Text,
+        shape -> Text,
+        guidance -> Text,
+        body -> Text,
+        status -> Text,
+        priority -> Text,
+        assignee_id -> Nullable<Text>,
+        due_date -> Nullable<Timestamp>,
+        last_run_score -> Nullable<Integer>,
+        current_version -> Integer,
+        board_position -> BigInt,
+        created_by_id -> Nullable<Text>,
+        published_at -> Nullable<Timestamp>,
+        created_at -> Timestamp,
+        updated_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    post_versions (id) {
+        id -> Text,
+        workspace_id -> Text,
+        post_id -> Text,
+        version -> Integer,
+        title -> Text,
+        body -> Text,
+        source -> Text,
+        author_id -> Nullable<Text>,
+        note -> Text,
+        created_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    post_assignment_history (id) {
+        id -> Text,
+        workspace_id -> Text,
+        post_id -> Text,
+        assigned_by_id -> Nullable<Text>,
+        previous_assignee_id -> Nullable<Text>,
+        new_assignee_id -> Nullable<Text>,
+        action -> Text,
+        created_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    post_status_history (id) {
+        id -> Text,
+        workspace_id -> Text,
+        post_id -> Text,
+        from_status -> Text,
+        to_status -> Text,
+        changed_by_id -> Nullable<Text>,
+        created_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    post_publications (id) {
+        id -> Text,
+        workspace_id -> Text,
+        post_id -> Text,
+        platform -> Text,
+        url -> Nullable<Text>,
+        marked_by_id -> Nullable<Text>,
+        published_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    workspace_events (id) {
+        id -> BigInt,
+        workspace_id -> Text,
+        kind -> Text,
+        actor_id -> Nullable<Text>,
+        subject_id -> Nullable<Text>,
+        payload -> Text,
+        created_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    workspace_voice_defaults (workspace_id) {
+        workspace_id -> Text,
+        voice_profile_id -> Text,
+        updated_at -> Timestamp,
+    }
+}
+
+diesel::joinable!(chapters -> goals (goal_id));
+diesel::joinable!(posts -> chapters (chapter_id));
+diesel::joinable!(post_versions -> posts (post_id));
+diesel::joinable!(post_assignment_history -> posts (post_id));
+diesel::joinable!(post_status_history -> posts (post_id));
+diesel::joinable!(post_publications -> posts (post_id));
+diesel::joinable!(workspace_voice_defaults -> voice_profiles (voice_profile_id));
+
 diesel::allow_tables_to_appear_in_same_query!(
     users,
     workspaces,
@@ -131,4 +303,15 @@ diesel::allow_tables_to_appear_in_same_query!(
     auth_attempts,
     audit_logs,
     jobs,
+    voice_profiles,
+    writing_samples,
+    goals,
+    chapters,
+    posts,
+    post_versions,
+    post_assignment_history,
+    post_status_history,
+    post_publications,
+    workspace_events,
+    workspace_voice_defaults,
 );

@@ -2,6 +2,9 @@
 
 #[macro_use]
 pub mod sql_text;
+pub mod content;
+
+pub use content::*;
 
 use chrono::NaiveDateTime;
 use diesel::prelude::*;

@@ -70,6 +70,21 @@ macro_rules! text_enum {
             }
         }
 
+        impl serde::Serialize for $name {
+            fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+                s.serialize_str(self.as_str())
+            }
+        }
+
+        impl<'de> serde::Deserialize<'de> for $name {
+            fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+                let s = <std::borrow::Cow<'de, str> as serde::Deserialize>::deserialize(d)?;
+                $name::parse(&s).ok_or_else(|| {
+                    serde::de::Error::custom(format!("unknown {} value {s:?}", stringify!($name)))
+                })
+            }
+        }
+
         $crate::text_sql_impls!($name, |s| s.as_str(), |v| $name::parse(&v)
             .ok_or_else(|| format!("unknown {} value {v:?}", stringify!($name)).into()));
     };

@@ -55,3 +55,33 @@ pub fn member_names(
         .load(conn)?;
     Ok(rows.into_iter().collect())
 }
+
+/// Whether the user is an accepted member of the workspace.
+pub fn is_member(
+    conn: &mut DbConn,
+    tenant: &Tenant,
+    user: &crate::model::UserId,
+) -> QueryResult<bool> {
+    let n: i64 = m::table
+        .filter(m::workspace_id.eq(tenant.workspace_id()))
+        .filter(m::user_id.eq(user))
+        .filter(m::invite_status.eq(InviteStatus::Accepted))
+        .count()
+        .get_result(conn)?;
+    Ok(n > 0)
+}
+
+/// Accepted members as (id, name), by name: for assignee pickers and filters.
+pub fn member_options(
+    conn: &mut DbConn,
+    tenant: &Tenant,
+) -> QueryResult<Vec<(crate::model::UserId, String)>> {
+    use crate::db::schema::users as u;
+    m::table
+        .inner_join(u::table.on(m::user_id.eq(u::id.nullable())))
+        .filter(m::workspace_id.eq(tenant.workspace_id()))
+        .filter(m::invite_status.eq(InviteStatus::Accepted))
+        .order(u::name.asc())
+        .select((u::id, u::name))
+        .load(conn)
+}

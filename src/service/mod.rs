@@ -4,4 +4,6 @@
 pub mod accounts;
 pub mod audit;
 pub mod email;
+pub mod events;
+pub mod posts;
 pub mod workspaces;

@@ -98,20 +98,15 @@ async fn sign_up_theme_second_workspace_switch_and_sign_out() {
         .await
         .expect("open the workspace switcher");
     element(&c, ".ws-switcher details[open]").await;
-    let mut target = None;
-    for item in c
-        .find_all(Locator::Css(".ws-switcher a.menu-item"))
-        .await
-        .expect("switcher items")
-    {
-        if item.text().await.expect("item text").contains(first_ws) {
-            target = Some(item);
-            break;
-        }
-    }
-    let Some(target) = target else {
-        panic!("no switcher item for {first_ws:?}; {}", describe(&c).await);
-    };
+    wait_until_opaque(&c, ".ws-switcher .menu-list").await;
+    let item_css = format!(".ws-switcher a.menu-item[href=\"{}\"]", personal.path());
+    let target = element(&c, &item_css).await;
+    let label = target.text().await.expect("item text");
+    assert!(
+        label.contains(first_ws),
+        "switcher item reads {label:?}, wanted {first_ws:?}; {}",
+        describe(&c).await
+    );
     mark_page(&c).await;
     target.click().await.expect("click the switcher item");
     wait_for_new_page(&c).await;
@@ -131,6 +126,7 @@ async fn sign_up_theme_second_workspace_switch_and_sign_out() {
         .click()
         .await
         .expect("open the user menu");
+    wait_until_opaque(&c, "details.user-menu .menu-list").await;
     click_and_load(
         &c,
         r#"details.user-menu form[action="/auth/logout"] button"#,
@@ -295,6 +291,7 @@ async fn connect(driver: &Chromedriver, chromium: &Path, profile: &Path) -> Clie
                 "--disable-sync",
                 "--no-first-run",
                 "--disable-quic",
+                "--force-prefers-reduced-motion",
                 format!("--user-data-dir={}", profile.display()),
                 format!("--window-size={},{}", DESKTOP.0, DESKTOP.1),
             ],
@@ -311,6 +308,31 @@ async fn connect(driver: &Chromedriver, chromium: &Path, profile: &Path) -> Clie
 // ---------------------------------------------------------------------------------------------
 // Page helpers.
 // ---------------------------------------------------------------------------------------------
+
+/// Waits (up to 10 s) until an element's opening animation has finished: WebDriver reads no
+/// text from, and may not click, an element that is still fading in.
+async fn wait_until_opaque(c: &Client, css: &str) {
+    let deadline = Instant::now() + WAIT;
+    loop {
+        let opacity = c
+            .execute(
+                "const e = document.querySelector(arguments[0]); \
+                 return e ? getComputedStyle(e).opacity : null;",
+                vec![json!(css)],
+            )
+            .await
+            .expect("read opacity");
+        if opacity.as_str() == Some("1") {
+            return;
+        }
+        assert!(
+            Instant::now() < deadline,
+            "{css} never became opaque (opacity {opacity}); {}",
+            describe(c).await
+        );
+        tokio::time::sleep(Duration::from_millis(25)).await;
+    }
+}
 
 async fn element(c: &Client, css: &str) -> fantoccini::elements::Element {
     match c.wait().at_most(WAIT).for_element(Locator::Css(css)).await {

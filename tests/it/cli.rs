@@ -32,12 +32,24 @@ fn migrate_status_revert_and_apply() {
         );
         String::from_utf8(out.stdout).unwrap()
     };
-    assert!(run(&["migrate", "--status"]).contains("[ ] 20261129000001"));
-    assert!(run(&["migrate"]).contains("Applied 20261129000001"));
-    assert!(run(&["migrate", "--status"]).contains("[x] 20261129000001"));
+    let before = run(&["migrate", "--status"]);
+    let versions: Vec<String> = before
+        .lines()
+        .map(|l| l.trim_start_matches("[ ] ").to_string())
+        .collect();
+    assert!(versions.len() >= 2, "{before}");
+    assert!(before.lines().all(|l| l.starts_with("[ ] ")), "{before}");
+    let applied = run(&["migrate"]);
+    for v in &versions {
+        assert!(applied.contains(&format!("Applied {v}")), "{applied}");
+    }
+    assert!(run(&["migrate", "--status"]).lines().all(|l| l.starts_with("[x] ")));
     assert!(run(&["migrate"]).contains("No pending migrations."));
-    assert!(run(&["migrate", "--revert"]).contains("Reverted 20261129000001"));
-    assert!(run(&["migrate", "--status"]).contains("[ ] 20261129000001"));
+    let newest = versions.last().unwrap();
+    assert!(run(&["migrate", "--revert"]).contains(&format!("Reverted {newest}")));
+    let after = run(&["migrate", "--status"]);
+    assert!(after.contains(&format!("[ ] {newest}")), "{after}");
+    assert!(after.contains(&format!("[x] {}", versions[0])), "{after}");
 }
 
 #[test]

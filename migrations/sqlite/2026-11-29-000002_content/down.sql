@@ -1,0 +1,11 @@
+DROP TABLE workspace_voice_defaults;
+DROP TABLE workspace_events;
+DROP TABLE post_publications;
+DROP TABLE post_status_history;
+DROP TABLE post_assignment_history;
+DROP TABLE post_versions;
+DROP TABLE posts;
+DROP TABLE chapters;
+DROP TABLE goals;
+DROP TABLE writing_samples;
+DROP TABLE voice_profiles;
