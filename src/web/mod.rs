@@ -3,15 +3,19 @@
 pub mod account;
 pub mod assets;
 pub mod auth;
+pub mod board;
 pub mod dashboard;
 pub mod flash;
 pub mod forms;
 pub mod middleware;
 pub mod ops;
+pub mod post_page;
+pub mod posts;
 pub mod public;
 pub mod request_meta;
 pub mod settings;
 pub mod shell;
+pub mod strategy;
 pub mod workspaces;
 
 use actix_web::body::MessageBody;
@@ -83,6 +87,13 @@ pub static WORKSPACE_ROUTES: &[(Method, &str, RouteFn)] = &[
     (Method::GET, "/settings/audit", || {
         web::route().to(settings::audit)
     }),
+    (Method::POST, "/posts", || web::route().to(posts::create)),
+    (Method::POST, "/posts/{id}/move", || {
+        web::route().to(posts::move_post)
+    }),
+    // board routes
+    // post page routes
+    // strategy routes
 ];
 
 /// Renders a page through askama_web's responder with the given status.

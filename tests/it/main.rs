@@ -2,13 +2,15 @@
 //! TEST_DATABASE_URL) PostgreSQL.
 
 mod support;
-
 mod account;
 mod auth;
+mod board;
 mod browser;
 mod cli;
 mod email;
 mod migrations;
 mod ops;
+mod posts;
 mod security;
+mod strategy;
 mod workspaces;
