@@ -43,7 +43,9 @@ fn migrate_status_revert_and_apply() {
     for v in &versions {
         assert!(applied.contains(&format!("Applied {v}")), "{applied}");
     }
-    assert!(run(&["migrate", "--status"]).lines().all(|l| l.starts_with("[x] ")));
+    assert!(run(&["migrate", "--status"])
+        .lines()
+        .all(|l| l.starts_with("[x] ")));
     assert!(run(&["migrate"]).contains("No pending migrations."));
     let newest = versions.last().unwrap();
     assert!(run(&["migrate", "--revert"]).contains(&format!("Reverted {newest}")));
