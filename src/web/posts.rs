@@ -39,9 +39,10 @@ pub async fn create(
     let form = form.into_inner();
     let chapter_id = match form.chapter_id.trim() {
         "" => None,
-        raw => Some(ChapterId::parse(raw).ok_or_else(|| {
-            AppError::BadRequest("That chapter does not exist.".into())
-        })?),
+        raw => Some(
+            ChapterId::parse(raw)
+                .ok_or_else(|| AppError::BadRequest("That chapter does not exist.".into()))?,
+        ),
     };
     let actor = Actor::from_request(&ctx.req, Some(&member.auth.user.id));
     let tenant = member.tenant.clone();
@@ -65,7 +66,10 @@ pub async fn create(
     .await?;
     match result {
         Ok(post) => {
-            crate::web::flash::success(&ctx.session, format!("Added \u{201c}{}\u{201d}.", post.title));
+            crate::web::flash::success(
+                &ctx.session,
+                format!("Added \u{201c}{}\u{201d}.", post.title),
+            );
             let next = forms::safe_next(form.next.as_deref())
                 .unwrap_or_else(|| format!("/w/{}/board", member.workspace.slug));
             Ok(see_other(&next))
@@ -113,7 +117,11 @@ pub async fn move_post(
     }
     crate::web::flash::success(
         &ctx.session,
-        format!("Moved \u{201c}{}\u{201d} to {}.", post.title, post.status.label()),
+        format!(
+            "Moved \u{201c}{}\u{201d} to {}.",
+            post.title,
+            post.status.label()
+        ),
     );
     let next = forms::safe_next(form.next.as_deref())
         .unwrap_or_else(|| format!("/w/{}/board", member.workspace.slug));

@@ -2,6 +2,7 @@
 //! TEST_DATABASE_URL) PostgreSQL.
 
 mod support;
+
 mod account;
 mod auth;
 mod board;
