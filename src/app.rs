@@ -22,8 +22,7 @@ pub struct AppState {
     pub config: Arc<Config>,
 }
 
-/// Opens (and for SQLite creates) the database and applies pending migrations.
-pub fn open_database(config: &Config) -> Result<DbPool, String> {
+fn ensure_sqlite_dir(config: &Config) -> Result<(), String> {
     if db::Engine::of_url(&config.database_url) == db::Engine::Sqlite {
         let path = std::path::Path::new(db::sqlite_path(&config.database_url));
         if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
@@ -31,6 +30,29 @@ pub fn open_database(config: &Config) -> Result<DbPool, String> {
                 .map_err(|e| format!("cannot create {}: {e}", dir.display()))?;
         }
     }
+    Ok(())
+}
+
+/// One migrated connection, for command-line tasks. No pool: r2d2 opens connections on
+/// background threads, and a process that exits while libpq is still connecting there can
+/// crash in libpq's exit-time cleanup.
+pub fn open_connection(config: &Config) -> Result<db::DbConn, String> {
+    ensure_sqlite_dir(config)?;
+    let mut conn = db::pool::AnyManager::new(&config.database_url)
+        .connect()
+        .map_err(|e| {
+            format!(
+                "DATABASE_URL ({}): {e}",
+                crate::config::redact_url(&config.database_url)
+            )
+        })?;
+    db::migrations::run_pending(&mut conn).map_err(|e| format!("migrations failed: {e}"))?;
+    Ok(conn)
+}
+
+/// Opens (and for SQLite creates) the database and applies pending migrations.
+pub fn open_database(config: &Config) -> Result<DbPool, String> {
+    ensure_sqlite_dir(config)?;
     let size = (config.workers as u32 + 8).max(10);
     let pool = db::build_pool(&config.database_url, size).map_err(|e| {
         format!(
@@ -85,7 +107,10 @@ pub fn start(config: Config, pool: DbPool, listener: TcpListener) -> Result<Runn
     let mailer = Mailer::from_config(&config)?;
     let workers = WorkerPool::start(
         pool.clone(),
-        Arc::new(JobContext { mailer }),
+        Arc::new(JobContext {
+            mailer,
+            agent: config.agent.clone(),
+        }),
         config.workers,
         Duration::from_millis(config.job_poll_ms),
     );

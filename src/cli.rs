@@ -62,6 +62,17 @@ pub enum AdminCommand {
         #[arg(long)]
         system_owner: bool,
     },
+    /// Fill a workspace with a demo strategy and posts on every board column, for trying the
+    /// app or benchmarking it. Does nothing if the workspace already has the demo strategy.
+    SeedDemo {
+        /// The workspace address (slug); by default the oldest workspace of the first system
+        /// owner.
+        #[arg(long)]
+        workspace: Option<String>,
+        /// How many posts to create.
+        #[arg(long, default_value_t = crate::service::demo::DEFAULT_POSTS)]
+        posts: usize,
+    },
 }
 
 /// Runs the parsed command; the error is the message to print before exiting with status 1.
@@ -74,6 +85,9 @@ pub fn run(cli: Cli, config: Config) -> Result<(), String> {
             name,
             system_owner,
         }) => create_user(&config, &email, &name, system_owner),
+        Command::Admin(AdminCommand::SeedDemo { workspace, posts }) => {
+            seed_demo(&config, workspace.as_deref(), posts)
+        }
     }
 }
 
@@ -97,8 +111,9 @@ fn serve(config: Config) -> Result<(), String> {
 }
 
 fn migrate(config: &Config, args: MigrateArgs) -> Result<(), String> {
-    let pool = db::build_pool(&config.database_url, 1).map_err(|e| format!("DATABASE_URL: {e}"))?;
-    let mut conn = pool.get().map_err(|e| e.to_string())?;
+    let mut conn = db::pool::AnyManager::new(&config.database_url)
+        .connect()
+        .map_err(|e| format!("DATABASE_URL: {e}"))?;
     if args.status {
         for m in db::migrations::status(&mut conn).map_err(|e| e.to_string())? {
             println!("[{}] {}", if m.applied { "x" } else { " " }, m.version);
@@ -135,8 +150,7 @@ fn create_user(config: &Config, email: &str, name: &str, system_owner: bool) -> 
         return Err(format!("password: {problem}"));
     }
     let hash = passwords::hash(password, config.bcrypt_cost).map_err(|e| e.to_string())?;
-    let pool = app::open_database(config)?;
-    let mut conn = pool.get().map_err(|e| e.to_string())?;
+    let mut conn = app::open_connection(config)?;
     match accounts::register(&mut conn, &name, &email, &hash, system_owner, &Actor::cli())
         .map_err(|e| e.to_string())?
     {
@@ -149,4 +163,26 @@ fn create_user(config: &Config, email: &str, name: &str, system_owner: bool) -> 
         }
         Err(RegisterError::EmailTaken) => Err(format!("--email: {email} already has an account")),
     }
+}
+
+fn seed_demo(config: &Config, workspace: Option<&str>, posts: usize) -> Result<(), String> {
+    use crate::service::demo::{self, Seeded};
+    let mut conn = app::open_connection(config)?;
+    match demo::seed(&mut conn, workspace, posts).map_err(|e| e.to_string())? {
+        Seeded::Created {
+            workspace,
+            chapters,
+            posts,
+        } => println!(
+            "Seeded /w/{}: the strategy \u{201c}{}\u{201d} with {chapters} chapters and {posts} posts.",
+            workspace.slug,
+            demo::STRATEGY_NAME
+        ),
+        Seeded::AlreadySeeded { workspace } => println!(
+            "/w/{} is already seeded (it has the strategy \u{201c}{}\u{201d}); nothing changed.",
+            workspace.slug,
+            demo::STRATEGY_NAME
+        ),
+    }
+    Ok(())
 }

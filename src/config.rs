@@ -42,6 +42,8 @@ pub struct Config {
     pub bcrypt_cost: u32,
     /// How often an idle worker looks for due jobs.
     pub job_poll_ms: u64,
+    /// The AI provider for workspace features (voice analysis), if one is configured.
+    pub agent: Option<crate::workflow::agents::ProviderConfig>,
 }
 
 impl std::fmt::Debug for Config {
@@ -55,6 +57,7 @@ impl std::fmt::Debug for Config {
             .field("smtp", &self.smtp_url.as_deref().map(redact_url))
             .field("deployment_env", &self.deployment_env)
             .field("workers", &self.workers)
+            .field("agent", &self.agent)
             .finish_non_exhaustive()
     }
 }
@@ -185,6 +188,20 @@ impl Config {
         if bcrypt_cost < 12 && deployment_env == DeploymentEnv::Production {
             return Err(err("BCRYPT_COST", "must be at least 12 in production"));
         }
+        for var in [
+            "ANTHROPIC_BASE_URL",
+            "OPENAI_BASE_URL",
+            "GROQ_BASE_URL",
+            "GEMINI_BASE_URL",
+            "OLLAMA_URL",
+        ] {
+            if let Some(url) = env.get(var) {
+                if !(url.starts_with("http://") || url.starts_with("https://")) {
+                    return Err(err(var, "must start with http:// or https://"));
+                }
+            }
+        }
+        let agent = crate::workflow::agents::ProviderConfig::from_env(|k| env.get(k));
         Ok(Config {
             database_url,
             bind,
@@ -198,6 +215,7 @@ impl Config {
             log_format,
             bcrypt_cost,
             job_poll_ms: 500,
+            agent,
         })
     }
 

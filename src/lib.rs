@@ -15,6 +15,7 @@ pub mod repo;
 pub mod service;
 pub mod telemetry;
 pub mod web;
+pub mod workflow;
 
 /// One TLS crypto provider (ring) for every rustls user in the process.
 pub fn install_crypto_provider() {

@@ -170,3 +170,16 @@ impl Member<crate::auth::scopes::need::WorkspaceDelete> {
         }
     }
 }
+
+impl<S: RequiredScope> Member<S> {
+    /// Every member may read content; a handler that passed a stricter check can render the
+    /// read view with the same proof.
+    pub fn into_reader(self) -> Member<crate::auth::scopes::need::ContentRead> {
+        Member {
+            auth: self.auth,
+            tenant: self.tenant,
+            workspace: self.workspace,
+            _scope: PhantomData,
+        }
+    }
+}

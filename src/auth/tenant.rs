@@ -69,3 +69,14 @@ pub(crate) fn for_new_workspace(workspace: &Workspace, owner: &UserId) -> Tenant
         role: Role::Owner,
     }
 }
+
+/// The only other way to build one, for trusted operator commands run from the command line
+/// (seeding demo content): the operator acts as `acting_owner`, with the owner's role, in a
+/// workspace they chose by name. Never reachable from a request.
+pub(crate) fn for_system(workspace: &Workspace, acting_owner: &UserId) -> Tenant {
+    Tenant {
+        workspace_id: workspace.id.clone(),
+        user_id: acting_owner.clone(),
+        role: Role::Owner,
+    }
+}

@@ -10,7 +10,27 @@ use diesel::r2d2::{self, ManageConnection};
 
 use super::{sqlite_path, DbConn, Engine};
 
-pub type DbPool = r2d2::Pool<AnyManager>;
+/// The r2d2 pool, with its manager kept at hand for the statement counter.
+#[derive(Clone)]
+pub struct DbPool {
+    pool: r2d2::Pool<AnyManager>,
+    manager: AnyManager,
+}
+
+impl DbPool {
+    /// The manager behind the pool: `manager().query_count()` counts this pool's statements.
+    pub fn manager(&self) -> &AnyManager {
+        &self.manager
+    }
+}
+
+impl std::ops::Deref for DbPool {
+    type Target = r2d2::Pool<AnyManager>;
+
+    fn deref(&self) -> &Self::Target {
+        &self.pool
+    }
+}
 pub type PooledConn = r2d2::PooledConnection<AnyManager>;
 
 /// Picks the backend from the URL scheme and returns the driver's own error. The derived
@@ -104,13 +124,14 @@ pub fn build_pool(url: &str, max_size: u32) -> Result<DbPool, ConnError> {
     let manager = AnyManager::new(url);
     // Try once up front so a bad URL is reported at once, not after the pool's timeout.
     drop(manager.connect()?);
-    r2d2::Pool::builder()
+    let pool = r2d2::Pool::builder()
         .max_size(max_size)
         .min_idle(Some(1))
         .connection_timeout(Duration::from_secs(10))
         // A ping before every checkout doubles the statements of short requests; broken
         // connections are noticed by `has_broken` when they come back instead.
         .test_on_check_out(false)
-        .build(manager)
-        .map_err(|e| ConnError(e.to_string()))
+        .build(manager.clone())
+        .map_err(|e| ConnError(e.to_string()))?;
+    Ok(DbPool { pool, manager })
 }

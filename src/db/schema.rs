@@ -314,4 +314,21 @@ diesel::allow_tables_to_appear_in_same_query!(
     post_publications,
     workspace_events,
     workspace_voice_defaults,
+    voice_analyses,
 );
+
+diesel::table! {
+    voice_analyses (id) {
+        id -> Text,
+        workspace_id -> Text,
+        requested_by_id -> Nullable<Text>,
+        status -> Text,
+        sample_count -> Integer,
+        word_count -> Integer,
+        voice_profile_id -> Nullable<Text>,
+        error -> Nullable<Text>,
+        agent -> Text,
+        created_at -> Timestamp,
+        finished_at -> Nullable<Timestamp>,
+    }
+}

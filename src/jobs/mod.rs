@@ -8,6 +8,7 @@ crate::text_enum!(
     /// What a job does. Each kind's handler is idempotent or at-least-once by design.
     JobKind {
         SendEmail => "send_email",
+        AnalyzeVoice => "analyze_voice",
     }
 );
 
@@ -16,6 +17,7 @@ impl JobKind {
     pub fn max_attempts(self) -> i32 {
         match self {
             JobKind::SendEmail => 8,
+            JobKind::AnalyzeVoice => 4,
         }
     }
 }

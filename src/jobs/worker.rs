@@ -15,6 +15,8 @@ use crate::service::email::{Email, Mailer};
 /// What job handlers may use.
 pub struct JobContext {
     pub mailer: Mailer,
+    /// The AI provider for workspace features, when configured.
+    pub agent: Option<crate::workflow::agents::ProviderConfig>,
 }
 
 pub struct WorkerPool {
@@ -90,7 +92,7 @@ pub fn run_one(pool: &DbPool, ctx: &JobContext, worker: &str) -> Result<bool, St
     };
     // The connection goes back to the pool while the job works.
     drop(conn);
-    let outcome = execute(ctx, &job);
+    let outcome = execute(ctx, pool, &job);
     let mut conn = pool.get().map_err(|e| e.to_string())?;
     match outcome {
         Ok(()) => {
@@ -118,7 +120,7 @@ pub struct JobError {
     pub permanent: bool,
 }
 
-fn execute(ctx: &JobContext, job: &Job) -> Result<(), JobError> {
+fn execute(ctx: &JobContext, pool: &DbPool, job: &Job) -> Result<(), JobError> {
     let Some(kind) = JobKind::parse(&job.kind) else {
         return Err(JobError {
             message: format!("unknown job kind {:?}", job.kind),
@@ -138,5 +140,46 @@ fn execute(ctx: &JobContext, job: &Job) -> Result<(), JobError> {
                 permanent: e.permanent,
             })
         }
+        JobKind::AnalyzeVoice => analyze_voice(ctx, pool, job),
+    }
+}
+
+fn analyze_voice(ctx: &JobContext, pool: &DbPool, job: &Job) -> Result<(), JobError> {
+    use crate::service::voice::{self, AnalysisJob, AnalysisOutcome};
+    let payload: AnalysisJob = serde_json::from_str(&job.payload).map_err(|e| JobError {
+        message: format!("bad payload: {e}"),
+        permanent: true,
+    })?;
+    let give_up = |message: String| {
+        if let Err(e) = voice::give_up(pool, &payload, &message) {
+            tracing::error!(error = %e, "cannot record the failed voice analysis");
+        }
+        JobError {
+            message,
+            permanent: true,
+        }
+    };
+    let agent = match ctx.agent.as_ref().map(|c| c.agent()) {
+        None => return Err(give_up(crate::workflow::agents::NO_PROVIDER.to_string())),
+        Some(Err(e)) => return Err(give_up(e.to_string())),
+        Some(Ok(agent)) => agent,
+    };
+    match voice::run_analysis(pool, agent.as_ref(), &payload) {
+        Ok(AnalysisOutcome::Done) => Ok(()),
+        Ok(AnalysisOutcome::Failed(message)) => Err(JobError {
+            message,
+            permanent: true,
+        }),
+        Ok(AnalysisOutcome::Retry(message)) if job.attempts >= job.max_attempts => Err(give_up(
+            format!("gave up after {} attempts: {message}", job.attempts),
+        )),
+        Ok(AnalysisOutcome::Retry(message)) => Err(JobError {
+            message,
+            permanent: false,
+        }),
+        Err(e) => Err(JobError {
+            message: e.to_string(),
+            permanent: false,
+        }),
     }
 }

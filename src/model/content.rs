@@ -260,3 +260,26 @@ pub struct WorkspaceEventRow {
     pub payload: String,
     pub created_at: NaiveDateTime,
 }
+
+crate::typed_id!(VoiceAnalysisId);
+
+crate::text_enum!(
+    AnalysisStatus { Queued => "queued", Running => "running", Done => "done", Failed => "failed" }
+);
+
+#[derive(Debug, Clone, Queryable, Selectable, Identifiable, Insertable)]
+#[diesel(table_name = voice_analyses)]
+#[diesel(treat_none_as_default_value = false)]
+pub struct VoiceAnalysis {
+    pub id: VoiceAnalysisId,
+    pub workspace_id: WorkspaceId,
+    pub requested_by_id: Option<UserId>,
+    pub status: AnalysisStatus,
+    pub sample_count: i32,
+    pub word_count: i32,
+    pub voice_profile_id: Option<VoiceProfileId>,
+    pub error: Option<String>,
+    pub agent: String,
+    pub created_at: NaiveDateTime,
+    pub finished_at: Option<NaiveDateTime>,
+}

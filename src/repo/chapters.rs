@@ -68,3 +68,30 @@ pub fn delete(conn: &mut DbConn, tenant: &Tenant, id: &ChapterId) -> QueryResult
     )
     .execute(conn)
 }
+
+/// The number a new chapter of this strategy gets: one after the highest.
+pub fn next_number(conn: &mut DbConn, tenant: &Tenant, goal: &GoalId) -> QueryResult<i32> {
+    let max: Option<i32> = c::table
+        .filter(c::workspace_id.eq(tenant.workspace_id()))
+        .filter(c::goal_id.eq(goal))
+        .select(diesel::dsl::max(c::chapter_number))
+        .first(conn)?;
+    Ok(max.unwrap_or(0) + 1)
+}
+
+/// Closes the gap a deleted chapter left: later chapters of the strategy move up by one.
+pub fn close_gap(
+    conn: &mut DbConn,
+    tenant: &Tenant,
+    goal: &GoalId,
+    removed_number: i32,
+) -> QueryResult<usize> {
+    diesel::update(
+        c::table
+            .filter(c::workspace_id.eq(tenant.workspace_id()))
+            .filter(c::goal_id.eq(goal))
+            .filter(c::chapter_number.gt(removed_number)),
+    )
+    .set(c::chapter_number.eq(c::chapter_number - 1))
+    .execute(conn)
+}

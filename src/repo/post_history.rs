@@ -50,3 +50,20 @@ pub fn statuses(
         .select(StatusChange::as_select())
         .load(conn)
 }
+
+/// Display names of the people a post's history and versions mention, in one query. Users,
+/// not memberships: someone who has left the workspace still wrote what they wrote.
+pub fn user_names(
+    conn: &mut DbConn,
+    ids: &[crate::model::UserId],
+) -> QueryResult<std::collections::HashMap<crate::model::UserId, String>> {
+    use crate::db::schema::users as u;
+    if ids.is_empty() {
+        return Ok(std::collections::HashMap::new());
+    }
+    let rows: Vec<(crate::model::UserId, String)> = u::table
+        .filter(u::id.eq_any(ids))
+        .select((u::id, u::name))
+        .load(conn)?;
+    Ok(rows.into_iter().collect())
+}

@@ -39,3 +39,26 @@ pub fn find(
         .first(conn)
         .optional()
 }
+
+/// One line of a version list: number, source, author, note, time. Newest first; the texts
+/// stay in the database, since a busy post has hundreds of versions.
+pub type VersionSummary = (
+    i32,
+    crate::model::VersionSource,
+    Option<crate::model::UserId>,
+    String,
+    chrono::NaiveDateTime,
+);
+
+pub fn summaries(
+    conn: &mut DbConn,
+    tenant: &Tenant,
+    post: &PostId,
+) -> QueryResult<Vec<VersionSummary>> {
+    v::table
+        .filter(v::workspace_id.eq(tenant.workspace_id()))
+        .filter(v::post_id.eq(post))
+        .order(v::version.desc())
+        .select((v::version, v::source, v::author_id, v::note, v::created_at))
+        .load(conn)
+}

@@ -73,3 +73,13 @@ pub fn set_system_role(conn: &mut DbConn, id: &UserId, role: SystemRole) -> Quer
         .execute(conn)?;
     Ok(())
 }
+
+/// The earliest system owner, for operator commands that need someone to act as.
+pub fn first_system_owner(conn: &mut DbConn) -> QueryResult<Option<User>> {
+    u::table
+        .filter(u::system_role.eq(SystemRole::Owner))
+        .order((u::created_at.asc(), u::id.asc()))
+        .select(User::as_select())
+        .first(conn)
+        .optional()
+}

@@ -62,3 +62,19 @@ pub fn rename(
 pub fn delete(conn: &mut DbConn, tenant: &Tenant) -> QueryResult<usize> {
     diesel::delete(w::table.find(tenant.workspace_id())).execute(conn)
 }
+
+/// A workspace by its address, without any membership check: for operator commands only,
+/// which name the workspace themselves.
+pub fn find_by_slug_for_operator(conn: &mut DbConn, slug: &str) -> QueryResult<Option<Workspace>> {
+    w::table
+        .filter(w::slug.eq(slug))
+        .select(Workspace::as_select())
+        .first(conn)
+        .optional()
+}
+
+/// The slug of a workspace by id, for background jobs that must run the membership check
+/// (`auth::tenant::check_membership`) before touching its data.
+pub fn slug_of(conn: &mut DbConn, id: &crate::model::WorkspaceId) -> QueryResult<Option<String>> {
+    w::table.find(id).select(w::slug).first(conn).optional()
+}

@@ -35,6 +35,10 @@ pub enum DomainEvent {
     PostDeleted {
         post_id: PostId,
     },
+    /// Due date, priority or chapter changed.
+    PostPlanned {
+        post_id: PostId,
+    },
 }
 
 impl DomainEvent {
@@ -46,6 +50,7 @@ impl DomainEvent {
             DomainEvent::PostStatusChanged { .. } => "post.status_changed",
             DomainEvent::PostAssigned { .. } => "post.assigned",
             DomainEvent::PostDeleted { .. } => "post.deleted",
+            DomainEvent::PostPlanned { .. } => "post.planned",
         }
     }
 
@@ -56,7 +61,8 @@ impl DomainEvent {
             | DomainEvent::PostUpdated { post_id, .. }
             | DomainEvent::PostStatusChanged { post_id, .. }
             | DomainEvent::PostAssigned { post_id, .. }
-            | DomainEvent::PostDeleted { post_id } => Some(post_id.as_str()),
+            | DomainEvent::PostDeleted { post_id }
+            | DomainEvent::PostPlanned { post_id } => Some(post_id.as_str()),
         }
     }
 }

@@ -3,7 +3,12 @@
 
 pub mod accounts;
 pub mod audit;
+pub mod demo;
 pub mod email;
 pub mod events;
+pub mod import;
 pub mod posts;
+pub mod publishing;
+pub mod strategy;
+pub mod voice;
 pub mod workspaces;

@@ -441,6 +441,113 @@ pub fn delete(
     Ok(())
 }
 
+/// The planning fields as typed into the form; `set_planning` checks them.
+pub struct PlanningInput<'a> {
+    /// `YYYY-MM-DD`, or empty for no due date.
+    pub due_date: &'a str,
+    pub priority: &'a str,
+    /// A chapter of this workspace, or empty for none.
+    pub chapter_id: &'a str,
+}
+
+/// A due date from a date field: empty means none. Years are bounded so that a typo such as
+/// 20266 is caught here rather than stored.
+pub fn parse_due_date(raw: &str) -> Result<Option<chrono::NaiveDateTime>, &'static str> {
+    let raw = raw.trim();
+    if raw.is_empty() {
+        return Ok(None);
+    }
+    let date = chrono::NaiveDate::parse_from_str(raw, "%Y-%m-%d")
+        .map_err(|_| "Enter the date as YYYY-MM-DD, for example 2026-12-31.")?;
+    if !(2000..=2100).contains(&chrono::Datelike::year(&date)) {
+        return Err("Choose a date between the years 2000 and 2100.");
+    }
+    Ok(date.and_hms_opt(0, 0, 0))
+}
+
+/// Sets due date, priority and chapter together. Nothing is written unless every field is
+/// valid, and nothing at all when nothing changed; `Ok(Ok(changed))` tells which.
+pub fn set_planning(
+    conn: &mut DbConn,
+    tenant: &Tenant,
+    actor: &Actor,
+    id: &PostId,
+    input: &PlanningInput<'_>,
+) -> Result<Result<bool, FieldErrors>, AppError> {
+    let post = repo::posts::find(conn, tenant, id)?.ok_or(AppError::NotFound)?;
+    let mut errors = FieldErrors::new();
+    let due_date = parse_due_date(input.due_date).unwrap_or_else(|problem| {
+        errors.add("due_date", problem);
+        None
+    });
+    let priority = Priority::parse(input.priority.trim());
+    if priority.is_none() {
+        errors.add("priority", "Choose low, medium, high or urgent.");
+    }
+    let chapter_id = match input.chapter_id.trim() {
+        "" => None,
+        raw => {
+            let found = match ChapterId::parse(raw) {
+                Some(c) if chapter_belongs(conn, tenant, Some(&c))? => Some(c),
+                _ => None,
+            };
+            if found.is_none() {
+                errors.add("chapter_id", "Choose a chapter of this workspace.");
+            }
+            found
+        }
+    };
+    let Some(priority) = priority.filter(|_| errors.is_empty()) else {
+        return Ok(Err(errors));
+    };
+    if post.due_date == due_date && post.priority == priority && post.chapter_id == chapter_id {
+        return Ok(Ok(false));
+    }
+    repo::posts::set_planning(
+        conn,
+        tenant,
+        id,
+        &repo::posts::Planning {
+            due_date,
+            priority,
+            chapter_id: chapter_id.as_ref(),
+            shape: &post.shape,
+            guidance: &post.guidance,
+        },
+    )?;
+    audit::workspace(
+        conn,
+        tenant,
+        actor,
+        Event::new(
+            "post.planned",
+            format!("Changed the plan of \u{201c}{}\u{201d}", post.title),
+        )
+        .on("post", id.as_str())
+        .change(
+            serde_json::json!({
+                "due_date": post.due_date.map(|d| d.date()),
+                "priority": post.priority,
+                "chapter_id": post.chapter_id,
+            }),
+            serde_json::json!({
+                "due_date": due_date.map(|d| d.date()),
+                "priority": priority,
+                "chapter_id": chapter_id,
+            }),
+        ),
+    )?;
+    events::emit(
+        conn,
+        tenant,
+        actor.user_id.as_ref(),
+        &DomainEvent::PostPlanned {
+            post_id: id.clone(),
+        },
+    )?;
+    Ok(Ok(true))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -19,6 +19,20 @@ pub struct RecentView {
     pub description: String,
 }
 
+pub struct StatusCount {
+    pub key: &'static str,
+    pub label: &'static str,
+    pub count: i64,
+}
+
+pub struct DueView {
+    pub id: String,
+    pub title: String,
+    pub due: String,
+    pub overdue: bool,
+    pub status_label: &'static str,
+}
+
 #[derive(Template, WebTemplate)]
 #[template(path = "pages/dashboard/index.html")]
 struct DashboardPage {
@@ -32,7 +46,12 @@ struct DashboardPage {
     created: String,
     permissions: Vec<&'static str>,
     can_settings: bool,
+    can_write: bool,
+    can_strategy: bool,
     recent: Vec<RecentView>,
+    counts: Vec<StatusCount>,
+    total_posts: i64,
+    due: Vec<DueView>,
 }
 
 pub async fn index(
@@ -43,16 +62,45 @@ pub async fn index(
 ) -> AppResult<HttpResponse> {
     let tenant = member.tenant.clone();
     let can_settings = tenant.can(Scope::WorkspaceSettings);
-    let (member_count, recent) = crate::db::run(&state.pool, move |conn| {
+    let (member_count, recent, by_status, due) = crate::db::run(&state.pool, move |conn| {
         let count = repo::memberships::count_accepted(conn, &tenant)?;
         let recent = if can_settings {
             repo::audit_logs::page(conn, &tenant, 1, 5)?.0
         } else {
             Vec::new()
         };
-        Ok((count, recent))
+        let by_status = repo::posts::count_by_status(conn, &tenant)?;
+        let due = repo::posts::due_soon(conn, &tenant, 7, 6)?;
+        Ok((count, recent, by_status, due))
     })
     .await?;
+    let counts: Vec<StatusCount> = crate::service::posts::COLUMNS
+        .iter()
+        .map(|s| StatusCount {
+            key: s.as_str(),
+            label: s.label(),
+            count: by_status
+                .iter()
+                .find(|(st, _)| st == s)
+                .map(|(_, n)| *n)
+                .unwrap_or(0),
+        })
+        .collect();
+    let total_posts = counts.iter().map(|c| c.count).sum();
+    let today = crate::model::now();
+    let due = due
+        .into_iter()
+        .map(|p| DueView {
+            id: p.id.to_string(),
+            title: p.title,
+            due: p
+                .due_date
+                .map(|d| d.format("%Y-%m-%d").to_string())
+                .unwrap_or_default(),
+            overdue: p.due_date.is_some_and(|d| d < today),
+            status_label: p.status.label(),
+        })
+        .collect();
     let role = member.tenant.role();
     let shell = Shell::app(
         &state,
@@ -86,6 +134,11 @@ pub async fn index(
                 .map(|s| s.as_str())
                 .collect(),
             can_settings,
+            can_write: member.tenant.can(Scope::ContentWrite),
+            can_strategy: member.tenant.can(Scope::StrategyWrite),
+            counts,
+            total_posts,
+            due,
             recent: recent
                 .into_iter()
                 .map(|r| RecentView {

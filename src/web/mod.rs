@@ -5,8 +5,10 @@ pub mod assets;
 pub mod auth;
 pub mod board;
 pub mod dashboard;
+pub mod finished;
 pub mod flash;
 pub mod forms;
+pub mod import_export;
 pub mod middleware;
 pub mod ops;
 pub mod post_page;
@@ -16,6 +18,7 @@ pub mod request_meta;
 pub mod settings;
 pub mod shell;
 pub mod strategy;
+pub mod voice;
 pub mod workspaces;
 
 use actix_web::body::MessageBody;
@@ -92,8 +95,146 @@ pub static WORKSPACE_ROUTES: &[(Method, &str, RouteFn)] = &[
         web::route().to(posts::move_post)
     }),
     // board routes
+    (Method::GET, "/board", || web::route().to(board::index)),
+    (Method::GET, "/board/columns/{status}", || {
+        web::route().to(board::column)
+    }),
+    (Method::GET, "/board/events", || {
+        web::route().to(board::events)
+    }),
     // post page routes
+    (Method::GET, "/posts/{id}", || {
+        web::route().to(post_page::show)
+    }),
+    (Method::POST, "/posts/{id}", || {
+        web::route().to(post_page::save)
+    }),
+    (Method::POST, "/posts/{id}/autosave", || {
+        web::route().to(post_page::autosave)
+    }),
+    (Method::POST, "/posts/{id}/delete", || {
+        web::route().to(post_page::delete)
+    }),
+    (Method::GET, "/posts/{id}/diff", || {
+        web::route().to(post_page::diff)
+    }),
+    (Method::POST, "/posts/{id}/versions/{n}/restore", || {
+        web::route().to(post_page::restore)
+    }),
+    (Method::POST, "/posts/{id}/assign", || {
+        web::route().to(post_page::assign)
+    }),
+    (Method::POST, "/posts/{id}/planning", || {
+        web::route().to(post_page::planning)
+    }),
     // strategy routes
+    (Method::GET, "/strategy", || {
+        web::route().to(strategy::index)
+    }),
+    (Method::POST, "/strategy", || {
+        web::route().to(strategy::goals::create)
+    }),
+    (Method::GET, "/strategy/new", || {
+        web::route().to(strategy::goals::new_form)
+    }),
+    (Method::GET, "/strategy/builder", || {
+        web::route().to(strategy::builder::start)
+    }),
+    (Method::POST, "/strategy/builder", || {
+        web::route().to(strategy::builder::step)
+    }),
+    (Method::POST, "/strategy/builder/create", || {
+        web::route().to(strategy::builder::create)
+    }),
+    (Method::GET, "/strategy/posts/{id}/title", || {
+        web::route().to(strategy::titles::show)
+    }),
+    (Method::GET, "/strategy/posts/{id}/title-edit", || {
+        web::route().to(strategy::titles::edit)
+    }),
+    (Method::POST, "/strategy/posts/{id}/title", || {
+        web::route().to(strategy::titles::save)
+    }),
+    (Method::GET, "/strategy/chapters/{id}/edit", || {
+        web::route().to(strategy::chapters::edit_form)
+    }),
+    (Method::POST, "/strategy/chapters/{id}/edit", || {
+        web::route().to(strategy::chapters::update)
+    }),
+    (Method::POST, "/strategy/chapters/{id}/delete", || {
+        web::route().to(strategy::chapters::delete)
+    }),
+    (Method::GET, "/strategy/{goal}/edit", || {
+        web::route().to(strategy::goals::edit_form)
+    }),
+    (Method::POST, "/strategy/{goal}/edit", || {
+        web::route().to(strategy::goals::update)
+    }),
+    (Method::POST, "/strategy/{goal}/delete", || {
+        web::route().to(strategy::goals::delete)
+    }),
+    (Method::POST, "/strategy/{goal}/voice", || {
+        web::route().to(strategy::goals::set_voice)
+    }),
+    (Method::POST, "/strategy/{goal}/chapters", || {
+        web::route().to(strategy::chapters::create)
+    }),
+    // finished posts and import/export routes
+    (Method::GET, "/finished", || {
+        web::route().to(finished::index)
+    }),
+    (Method::POST, "/finished/{id}/publish", || {
+        web::route().to(finished::publish)
+    }),
+    (Method::POST, "/finished/{id}/unpublish", || {
+        web::route().to(finished::unpublish)
+    }),
+    (Method::GET, "/import", || {
+        web::route().to(import_export::form)
+    }),
+    (Method::POST, "/import/preview", || {
+        web::route().to(import_export::preview)
+    }),
+    (Method::POST, "/import/confirm", || {
+        web::route().to(import_export::confirm)
+    }),
+    (Method::GET, "/export/posts.{format}", || {
+        web::route().to(import_export::export)
+    }),
+    (Method::GET, "/voice", || web::route().to(voice::index)),
+    (Method::POST, "/voice/samples", || {
+        web::route().to(voice::add_sample)
+    }),
+    (Method::POST, "/voice/samples/{id}/delete", || {
+        web::route().to(voice::delete_sample)
+    }),
+    (Method::POST, "/voice/analyze", || {
+        web::route().to(voice::analyze)
+    }),
+    (Method::GET, "/voice/analyses/{id}", || {
+        web::route().to(voice::analysis_status)
+    }),
+    (Method::POST, "/voice/default", || {
+        web::route().to(voice::set_default)
+    }),
+    (Method::GET, "/voice/profiles/new", || {
+        web::route().to(voice::new_profile)
+    }),
+    (Method::POST, "/voice/profiles", || {
+        web::route().to(voice::create_profile)
+    }),
+    (Method::GET, "/voice/profiles/{id}", || {
+        web::route().to(voice::show_profile)
+    }),
+    (Method::GET, "/voice/profiles/{id}/edit", || {
+        web::route().to(voice::edit_profile)
+    }),
+    (Method::POST, "/voice/profiles/{id}", || {
+        web::route().to(voice::update_profile)
+    }),
+    (Method::POST, "/voice/profiles/{id}/delete", || {
+        web::route().to(voice::delete_profile)
+    }),
 ];
 
 /// Renders a page through askama_web's responder with the given status.

@@ -87,8 +87,12 @@ fn first_error(errors: &FieldErrors) -> String {
         .to_string()
 }
 
+// Every field has a default: a body that fails to parse must not answer before the
+// membership check does (extractors run concurrently), or a non-member could learn
+// that a route exists.
 #[derive(Deserialize)]
 pub struct MoveForm {
+    #[serde(default)]
     pub status: String,
     pub next: Option<String>,
 }

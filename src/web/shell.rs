@@ -46,13 +46,18 @@ pub struct Shell {
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Section {
     Dashboard,
+    Board,
+    Strategy,
+    Finished,
+    Voice,
+    Posts,
     Settings,
     Audit,
     Workspaces,
     Account,
 }
 
-fn initials(name: &str) -> String {
+pub(crate) fn initials(name: &str) -> String {
     let mut parts = name.split_whitespace();
     let first = parts.next().and_then(|p| p.chars().next());
     let last = parts.last().and_then(|p| p.chars().next());
@@ -107,31 +112,43 @@ impl Shell {
         let current = match workspace {
             Some((tenant, w)) => {
                 let base = format!("/w/{}", w.slug);
-                let items: [(&'static str, String, Option<Scope>, Section); 3] = [
+                // (label, path under the workspace, scope needed, section)
+                let items: Vec<(&'static str, &str, Scope, Section)> = vec![
+                    ("Dashboard", "", Scope::ContentRead, Section::Dashboard),
+                    // board nav
+                    ("Board", "/board", Scope::ContentRead, Section::Board),
+                    // strategy nav
                     (
-                        "Dashboard",
-                        base.clone(),
-                        Some(Scope::ContentRead),
-                        Section::Dashboard,
+                        "Strategy",
+                        "/strategy",
+                        Scope::StrategyRead,
+                        Section::Strategy,
+                    ),
+                    ("Voice", "/voice", Scope::ContentRead, Section::Voice),
+                    (
+                        "Finished",
+                        "/finished",
+                        Scope::ContentRead,
+                        Section::Finished,
                     ),
                     (
                         "Settings",
-                        format!("{base}/settings/general"),
-                        Some(Scope::WorkspaceSettings),
+                        "/settings/general",
+                        Scope::WorkspaceSettings,
                         Section::Settings,
                     ),
                     (
                         "Audit log",
-                        format!("{base}/settings/audit"),
-                        Some(Scope::WorkspaceSettings),
+                        "/settings/audit",
+                        Scope::WorkspaceSettings,
                         Section::Audit,
                     ),
                 ];
-                for (label, href, scope, s) in items {
-                    if scope.is_none_or(|sc| tenant.can(sc)) {
+                for (label, path, scope, s) in items {
+                    if tenant.can(scope) {
                         nav.push(NavLink {
                             label,
-                            href,
+                            href: format!("{base}{path}"),
                             active: s == section,
                         });
                     }

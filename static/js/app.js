@@ -328,3 +328,24 @@
     if (event.persisted) boot();
   });
 })();
+
+// File inputs that fill a textarea: the file is read here, so the form stays a plain
+// urlencoded POST (with its CSRF field) and works the same when the text is pasted.
+document.addEventListener('change', (event) => {
+  const input = event.target;
+  if (!(input instanceof HTMLInputElement) || input.type !== 'file') return;
+  const target = input.dataset.fillTextarea && document.querySelector(input.dataset.fillTextarea);
+  const file = input.files && input.files[0];
+  if (!target || !file) return;
+  if (file.size > 1024 * 1024) {
+    target.value = '';
+    input.setCustomValidity('Choose a file of 1 MB or less.');
+    input.reportValidity();
+    return;
+  }
+  input.setCustomValidity('');
+  file.text().then((text) => {
+    target.value = text;
+    target.dispatchEvent(new Event('input', { bubbles: true }));
+  });
+});

@@ -166,14 +166,14 @@ async fn sign_up_theme_second_workspace_switch_and_sign_out() {
 // Finding and starting the browser.
 // ---------------------------------------------------------------------------------------------
 
-struct BrowserTools {
-    chromedriver: PathBuf,
-    chromium: PathBuf,
+pub(crate) struct BrowserTools {
+    pub(crate) chromedriver: PathBuf,
+    pub(crate) chromium: PathBuf,
 }
 
 /// The browser and its driver, or `None` after printing why the test is skipped. Panics
 /// instead when `REQUIRE_BROWSER=1`.
-fn browser_tools_or_skip() -> Option<BrowserTools> {
+pub(crate) fn browser_tools_or_skip() -> Option<BrowserTools> {
     let chromedriver = find_program("/usr/bin/chromedriver", &["chromedriver"]);
     let chromium = find_program("/usr/bin/chromium", &["chromium", "chromium-browser"]);
     let mut missing = Vec::new();
@@ -198,7 +198,7 @@ fn browser_tools_or_skip() -> Option<BrowserTools> {
 }
 
 /// `preferred` if it exists, otherwise the first of `names` found on PATH.
-fn find_program(preferred: &str, names: &[&str]) -> Option<PathBuf> {
+pub(crate) fn find_program(preferred: &str, names: &[&str]) -> Option<PathBuf> {
     let preferred = Path::new(preferred);
     if preferred.is_file() {
         return Some(preferred.to_path_buf());
@@ -211,13 +211,13 @@ fn find_program(preferred: &str, names: &[&str]) -> Option<PathBuf> {
 
 /// A running chromedriver; dropping it kills the driver and the browser it started, also when
 /// the test panics half-way.
-struct Chromedriver {
+pub(crate) struct Chromedriver {
     child: Child,
     port: u16,
 }
 
 impl Chromedriver {
-    async fn start(program: &Path) -> Chromedriver {
+    pub(crate) async fn start(program: &Path) -> Chromedriver {
         let port = free_port();
         let mut command = Command::new(program);
         command
@@ -246,7 +246,7 @@ impl Chromedriver {
         driver
     }
 
-    fn url(&self) -> String {
+    pub(crate) fn url(&self) -> String {
         format!("http://127.0.0.1:{}", self.port)
     }
 }
@@ -267,14 +267,14 @@ impl Drop for Chromedriver {
     }
 }
 
-fn free_port() -> u16 {
+pub(crate) fn free_port() -> u16 {
     TcpListener::bind("127.0.0.1:0")
         .and_then(|l| l.local_addr())
         .expect("free port")
         .port()
 }
 
-async fn connect(driver: &Chromedriver, chromium: &Path, profile: &Path) -> Client {
+pub(crate) async fn connect(driver: &Chromedriver, chromium: &Path, profile: &Path) -> Client {
     let mut caps = serde_json::Map::new();
     caps.insert("browserName".into(), json!("chrome"));
     caps.insert(
@@ -311,7 +311,7 @@ async fn connect(driver: &Chromedriver, chromium: &Path, profile: &Path) -> Clie
 
 /// Waits (up to 10 s) until an element's opening animation has finished: WebDriver reads no
 /// text from, and may not click, an element that is still fading in.
-async fn wait_until_opaque(c: &Client, css: &str) {
+pub(crate) async fn wait_until_opaque(c: &Client, css: &str) {
     let deadline = Instant::now() + WAIT;
     loop {
         let opacity = c
@@ -334,14 +334,14 @@ async fn wait_until_opaque(c: &Client, css: &str) {
     }
 }
 
-async fn element(c: &Client, css: &str) -> fantoccini::elements::Element {
+pub(crate) async fn element(c: &Client, css: &str) -> fantoccini::elements::Element {
     match c.wait().at_most(WAIT).for_element(Locator::Css(css)).await {
         Ok(e) => e,
         Err(e) => panic!("no element {css:?} ({e}); {}", describe(c).await),
     }
 }
 
-async fn fill(c: &Client, css: &str, value: &str) {
+pub(crate) async fn fill(c: &Client, css: &str, value: &str) {
     element(c, css)
         .await
         .send_keys(value)
@@ -349,7 +349,7 @@ async fn fill(c: &Client, css: &str, value: &str) {
         .unwrap_or_else(|e| panic!("type into {css:?}: {e}"));
 }
 
-async fn text(c: &Client, css: &str) -> String {
+pub(crate) async fn text(c: &Client, css: &str) -> String {
     element(c, css)
         .await
         .text()
@@ -357,7 +357,7 @@ async fn text(c: &Client, css: &str) -> String {
         .unwrap_or_else(|e| panic!("text of {css:?}: {e}"))
 }
 
-async fn assert_h1_contains(c: &Client, expected: &str) {
+pub(crate) async fn assert_h1_contains(c: &Client, expected: &str) {
     let h1 = text(c, "h1").await;
     assert!(
         h1.contains(expected),
@@ -366,7 +366,7 @@ async fn assert_h1_contains(c: &Client, expected: &str) {
     );
 }
 
-async fn theme(c: &Client) -> String {
+pub(crate) async fn theme(c: &Client) -> String {
     let value = c
         .execute(
             "return document.documentElement.getAttribute('data-theme');",
@@ -377,16 +377,16 @@ async fn theme(c: &Client) -> String {
     value.as_str().unwrap_or_default().to_string()
 }
 
-async fn current_url(c: &Client) -> url::Url {
+pub(crate) async fn current_url(c: &Client) -> url::Url {
     c.current_url().await.expect("current url")
 }
 
-async fn current_path(c: &Client) -> String {
+pub(crate) async fn current_path(c: &Client) -> String {
     current_url(c).await.path().to_string()
 }
 
 /// Clicks `css` and waits until the browser has loaded the next page.
-async fn click_and_load(c: &Client, css: &str) {
+pub(crate) async fn click_and_load(c: &Client, css: &str) {
     let target = element(c, css).await;
     mark_page(c).await;
     target
@@ -397,13 +397,13 @@ async fn click_and_load(c: &Client, css: &str) {
 }
 
 /// Tags the current document, so `wait_for_new_page` can tell when it has been replaced.
-async fn mark_page(c: &Client) {
+pub(crate) async fn mark_page(c: &Client) {
     c.execute("window.__postmagiqOldPage = true;", vec![])
         .await
         .expect("mark the page");
 }
 
-async fn wait_for_new_page(c: &Client) {
+pub(crate) async fn wait_for_new_page(c: &Client) {
     let deadline = Instant::now() + WAIT;
     loop {
         let fresh = c
@@ -423,7 +423,11 @@ async fn wait_for_new_page(c: &Client) {
     }
 }
 
-async fn wait_for_url(c: &Client, what: &str, wanted: impl Fn(&url::Url) -> bool) -> url::Url {
+pub(crate) async fn wait_for_url(
+    c: &Client,
+    what: &str,
+    wanted: impl Fn(&url::Url) -> bool,
+) -> url::Url {
     let deadline = Instant::now() + WAIT;
     loop {
         if let Ok(url) = c.current_url().await {
@@ -439,7 +443,7 @@ async fn wait_for_url(c: &Client, what: &str, wanted: impl Fn(&url::Url) -> bool
 }
 
 /// Where the browser is and what it shows, for failure messages.
-async fn describe(c: &Client) -> String {
+pub(crate) async fn describe(c: &Client) -> String {
     let url = c
         .current_url()
         .await
@@ -454,7 +458,7 @@ async fn describe(c: &Client) -> String {
 }
 
 /// Resizes the window and saves a screenshot to the temp dir; a failed write only warns.
-async fn screenshot(c: &Client, (width, height): (u32, u32), file: &str) {
+pub(crate) async fn screenshot(c: &Client, (width, height): (u32, u32), file: &str) {
     c.set_window_size(width, height)
         .await
         .unwrap_or_else(|e| panic!("resize to {width}x{height}: {e}"));
@@ -471,7 +475,7 @@ async fn screenshot(c: &Client, (width, height): (u32, u32), file: &str) {
 }
 
 /// Chromedriver's console log for the session (levels and messages), emptied by reading.
-async fn browser_log(c: &Client) -> Vec<String> {
+pub(crate) async fn browser_log(c: &Client) -> Vec<String> {
     let entries = match c.issue_cmd(BrowserLog).await {
         Ok(entries) => entries,
         Err(e) => return vec![format!("<browser log unavailable: {e}>")],

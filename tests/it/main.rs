@@ -4,14 +4,21 @@
 mod support;
 
 mod account;
+mod agents;
 mod auth;
 mod board;
 mod browser;
+mod browser_board;
+mod browser_post;
+mod browser_strategy;
 mod cli;
 mod email;
+mod finished;
+mod import_export;
 mod migrations;
 mod ops;
 mod posts;
 mod security;
 mod strategy;
+mod voice;
 mod workspaces;

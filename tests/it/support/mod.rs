@@ -1,6 +1,7 @@
 //! `TestApp` starts the real app; `Client` is one browser-like session against it.
 
 pub mod db;
+pub mod fake_llm;
 pub mod smtp;
 
 use std::net::TcpListener;
@@ -51,6 +52,7 @@ impl TestApp {
             log_format: LogFormat::Text,
             bcrypt_cost: 4,
             job_poll_ms: 25,
+            agent: None,
         };
         tweak(&mut config);
         let outbox = config.outbox_dir();

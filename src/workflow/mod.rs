@@ -1,0 +1,3 @@
+//! The agent workflow engine. For now: the provider adapters every AI feature calls.
+
+pub mod agents;
