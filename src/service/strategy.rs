@@ -17,9 +17,9 @@ use crate::service::audit::{self, Actor, Event};
 use crate::web::forms::FieldErrors;
 
 pub use builder::{
-    create_from_plan, propose, ChapterKeys, Proposal, RawAnswers, RawChapter, RawPlan,
-    ANSWER_FIELDS, ANSWER_MAX, CHAPTER_KEYS, PLAN_CHAPTERS_MAX, QUESTIONS, TOPICS_MAX, WEEKS_MAX,
-    WEEKS_MIN,
+    create_from_plan, propose, propose_with_agent, ChapterKeys, Proposal, RawAnswers, RawChapter,
+    RawPlan, ANSWER_FIELDS, ANSWER_MAX, CHAPTER_KEYS, PLAN_CHAPTERS_MAX, QUESTIONS, TOPICS_MAX,
+    WEEKS_MAX, WEEKS_MIN,
 };
 pub use planner::{Answers, ContentStyle, Plan, PlannedChapter};
 

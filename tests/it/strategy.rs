@@ -900,3 +900,75 @@ async fn the_strategy_page_runs_the_same_statements_for_2_or_6_chapters() {
         "{for_large} statements for the page"
     );
 }
+
+fn fake_provider(
+    fake: &crate::support::fake_llm::FakeLlm,
+) -> postmagiq::workflow::agents::ProviderConfig {
+    let mut c = postmagiq::workflow::agents::ProviderConfig::new(
+        postmagiq::workflow::agents::ProviderKind::OpenAi,
+        Some(fake.base_url.clone()),
+        Some("sk-test".into()),
+        Some("gpt-4o-mini".into()),
+    );
+    c.timeout = std::time::Duration::from_secs(5);
+    c.max_retries = 0;
+    c
+}
+
+#[tokio::test]
+async fn with_an_ai_provider_the_builder_proposes_the_ais_plan() {
+    use crate::support::fake_llm::{openai_reply, FakeLlm};
+    let plan = serde_json::json!({
+        "name": "Onboarding without tears",
+        "thesis": "Good onboarding is a series of small promises kept.",
+        "chapters": [
+            {"title": "The first five minutes", "theme": "First impressions decide", "topics": ["Our empty state", "The welcome email we deleted"]},
+            {"title": "Trust by week two", "theme": "Habits form early", "topics": ["Checklists that work", "When to call a customer"]},
+            {"title": "Measuring what matters", "theme": "Activation over sign-ups", "topics": ["The metric we dropped"]}
+        ]
+    });
+    let fake = FakeLlm::start(vec![openai_reply(&format!(
+        "Here you go:\n```json\n{plan}\n```"
+    ))]);
+    let provider = fake_provider(&fake);
+    let app = TestApp::spawn_with(move |c| c.agent = Some(provider)).await;
+    let c = app.client();
+    let slug = c.signup("Ann", "ann@example.com").await;
+    let (status, page) = builder_step(&c, &slug, "6", "next", &ANSWERS).await;
+    assert_eq!(status, StatusCode::OK, "{page}");
+    assert!(page.contains("Drafted by AI"), "{page}");
+    assert!(page.contains("openai \u{b7} gpt-4o-mini"));
+    assert!(
+        page.contains("The first five minutes") && page.contains("The welcome email we deleted")
+    );
+    assert!(page.contains("name=\"plan_source\" value=\"agent\""));
+    // The model was told the user's own answers.
+    let sent = fake.requests();
+    let user = sent[0].body["messages"][1]["content"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    assert!(user.contains("founders of early-stage start-ups"), "{user}");
+}
+
+#[tokio::test]
+async fn when_the_ai_fails_the_builder_falls_back_to_the_built_in_plan() {
+    use crate::support::fake_llm::{FakeLlm, Reply};
+    let fake = FakeLlm::start(vec![Reply::json(
+        401,
+        serde_json::json!({"error": {"message": "Invalid API key provided"}}),
+    )]);
+    let provider = fake_provider(&fake);
+    let app = TestApp::spawn_with(move |c| c.agent = Some(provider)).await;
+    let c = app.client();
+    let slug = c.signup("Ann", "ann@example.com").await;
+    let (status, page) = builder_step(&c, &slug, "6", "next", &ANSWERS).await;
+    assert_eq!(status, StatusCode::OK);
+    assert!(page.contains("Built-in plan \u{2014} no AI was used"));
+    assert!(
+        page.contains("Invalid API key provided"),
+        "the reason is shown"
+    );
+    assert!(page.contains(&expected_plan().name));
+    assert!(page.contains("name=\"plan_source\" value=\"builtin\""));
+}

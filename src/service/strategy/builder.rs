@@ -15,6 +15,7 @@ use crate::model::{Goal, PlanSource, PostStatus, StrategyType};
 use crate::service::audit::{self, Actor, Event};
 use crate::service::posts::{self, NewPost};
 use crate::web::forms::FieldErrors;
+use crate::workflow::agents::{extract_json_object, Agent, AgentRequest};
 
 /// The builder's answers as typed, carried from step to step in hidden fields.
 #[derive(Debug, Clone, Default, Deserialize)]
@@ -111,15 +112,106 @@ impl RawAnswers {
 pub struct Proposal {
     pub plan: Plan,
     pub source: PlanSource,
+    /// Why the AI could not draft it, when the built-in plan stands in.
+    pub fallback: Option<String>,
 }
 
-/// Proposes a plan for the answers. Today that is the deterministic built-in planner; an
-/// agent-backed planner can take its place here without the pages changing.
+/// The deterministic built-in plan.
 pub fn propose(answers: &Answers) -> Proposal {
     Proposal {
         plan: planner::builtin(answers),
         source: PlanSource::Builtin,
+        fallback: None,
     }
+}
+
+/// Asks the AI provider for the plan; when it fails or answers nonsense, the built-in plan
+/// stands in and the reason is kept for the page. Blocking: call off the executor.
+pub fn propose_with_agent(agent: &dyn Agent, answers: &Answers) -> Proposal {
+    match agent_plan(agent, answers) {
+        Ok(plan) => Proposal {
+            plan,
+            source: PlanSource::Agent,
+            fallback: None,
+        },
+        Err(reason) => {
+            tracing::warn!(reason = %reason, "AI strategy proposal failed; using the built-in plan");
+            Proposal {
+                fallback: Some(reason),
+                ..propose(answers)
+            }
+        }
+    }
+}
+
+const PLANNER_PROMPT: &str = "You plan LinkedIn content series. From the author's answers, propose a strategy: a short name, a one-sentence core message (thesis), and 4 to 6 chapters, each with a title, a one-sentence theme and 3 concrete post topics drawn from the author's own experience. Write plainly, no hype, no emoji. Answer with one JSON object and nothing else: {\"name\": \"...\", \"thesis\": \"...\", \"chapters\": [{\"title\": \"...\", \"theme\": \"...\", \"topics\": [\"...\"]}]}";
+
+fn clip(value: Option<&serde_json::Value>, max: usize) -> String {
+    value
+        .and_then(serde_json::Value::as_str)
+        .map(str::trim)
+        .unwrap_or_default()
+        .chars()
+        .take(max)
+        .collect()
+}
+
+fn agent_plan(agent: &dyn Agent, answers: &Answers) -> Result<Plan, String> {
+    let request = AgentRequest::single(
+        PLANNER_PROMPT,
+        format!(
+            "I am {}. I want to be known for {}. I write for {}. Style: {}.              {} posts a week for {} weeks.",
+            answers.role,
+            answers.known_for,
+            answers.audience,
+            answers.style.label(),
+            answers.per_week,
+            answers.weeks
+        ),
+    );
+    let answer = agent.invoke(&request).map_err(|e| e.to_string())?;
+    let json = extract_json_object(&answer.content)
+        .ok_or_else(|| "the AI's answer held no JSON plan".to_string())?;
+    let chapters: Vec<&serde_json::Value> = json
+        .get("chapters")
+        .and_then(serde_json::Value::as_array)
+        .map(|c| c.iter().take(PLAN_CHAPTERS_MAX).collect())
+        .unwrap_or_default();
+    if chapters.len() < 2 {
+        return Err("the AI proposed fewer than two chapters".into());
+    }
+    let ranges = planner::week_ranges(answers.weeks, chapters.len());
+    let chapters: Vec<PlannedChapter> = chapters
+        .iter()
+        .zip(ranges)
+        .map(|(c, weeks)| PlannedChapter {
+            title: clip(c.get("title"), CHAPTER_TITLE_MAX),
+            theme: clip(c.get("theme"), THEME_MAX),
+            topics: c
+                .get("topics")
+                .and_then(serde_json::Value::as_array)
+                .map(|t| {
+                    t.iter()
+                        .filter_map(serde_json::Value::as_str)
+                        .map(|s| s.trim().chars().take(posts::TITLE_MAX).collect::<String>())
+                        .filter(|s| !s.is_empty())
+                        .take(TOPICS_MAX)
+                        .collect()
+                })
+                .unwrap_or_default(),
+            weeks,
+        })
+        .filter(|c| !c.title.is_empty())
+        .collect();
+    let name = clip(json.get("name"), NAME_MAX);
+    if chapters.len() < 2 || name.is_empty() {
+        return Err("the AI's plan was incomplete".into());
+    }
+    Ok(Plan {
+        name,
+        thesis: clip(json.get("thesis"), TEXT_MAX),
+        chapters,
+    })
 }
 
 pub const PLAN_CHAPTERS_MAX: usize = 8;

@@ -9,6 +9,7 @@ use askama_web::WebTemplate;
 use super::{strategy_url, week_range};
 use crate::auth::{need, Member};
 use crate::error::AppResult;
+use crate::model::PlanSource;
 use crate::service::audit::Actor;
 use crate::service::strategy::{
     self as service, planner, Answers, ContentStyle, RawAnswers, RawPlan, ANSWER_FIELDS,
@@ -272,7 +273,20 @@ pub async fn step(
     }
     match raw.answers() {
         Ok(answers) => {
-            let proposal = service::propose(&answers);
+            let proposal = match ctx.state.config.agent.clone() {
+                None => service::propose(&answers),
+                Some(provider) => {
+                    let for_agent = answers.clone();
+                    web::block(move || match provider.agent() {
+                        Ok(agent) => service::propose_with_agent(agent.as_ref(), &for_agent),
+                        Err(e) => service::Proposal {
+                            fallback: Some(e.to_string()),
+                            ..service::propose(&for_agent)
+                        },
+                    })
+                    .await?
+                }
+            };
             let plan = RawPlan::from_plan(&proposal.plan);
             render_plan(
                 &ctx,
@@ -280,6 +294,7 @@ pub async fn step(
                 &raw,
                 &answers,
                 &plan,
+                (proposal.source, proposal.fallback),
                 FieldErrors::new(),
                 StatusCode::OK,
             )
@@ -323,6 +338,9 @@ struct PlanPage {
     chapters: Vec<ChapterEdit>,
     errors: FieldErrors,
     source_note: &'static str,
+    /// Carried to the create step so the strategy records how its plan was made.
+    source_key: &'static str,
+    source_detail: String,
     role: String,
     known_for: String,
     audience: String,
@@ -333,12 +351,14 @@ struct PlanPage {
     name_max: usize,
 }
 
+#[allow(clippy::too_many_arguments)]
 async fn render_plan(
     ctx: &Ctx,
     member: &Member<need::StrategyWrite>,
     raw: &RawAnswers,
     answers: &Answers,
     plan: &RawPlan,
+    (source, fallback): (PlanSource, Option<String>),
     errors: FieldErrors,
     status: StatusCode,
 ) -> AppResult<HttpResponse> {
@@ -361,7 +381,6 @@ async fn render_plan(
             topics: c.topics.clone(),
         })
         .collect();
-    let source = service::propose(answers).source;
     let shell = shell(ctx, member, "Your proposed strategy").await?;
     Ok(page(
         &ctx.req,
@@ -376,8 +395,20 @@ async fn render_plan(
             chapters,
             errors,
             source_note: match source {
-                crate::model::PlanSource::Agent => "Drafted by AI \u{2014} edit anything",
+                PlanSource::Agent => "Drafted by AI \u{2014} edit anything",
                 _ => "Built-in plan \u{2014} no AI was used; edit anything",
+            },
+            source_key: source.as_str(),
+            source_detail: match (source, fallback) {
+                (PlanSource::Agent, _) => ctx
+                    .state
+                    .config
+                    .agent
+                    .as_ref()
+                    .map(|a| format!("Your AI provider ({} \u{b7} {}) drafted this plan from your answers. Check every line before you create it.", a.kind.name(), a.model))
+                    .unwrap_or_default(),
+                (_, Some(reason)) => format!("The AI could not draft a plan ({reason}), so Postmagiq used its own templates instead."),
+                _ => "Postmagiq put this plan together from your answers with its own templates.".into(),
             },
             role: answers.role.clone(),
             known_for: answers.known_for.clone(),
@@ -413,6 +444,10 @@ pub async fn create(
             .await
         }
     };
+    let source = match pairs_get(&pairs, "plan_source").as_str() {
+        "agent" => PlanSource::Agent,
+        _ => PlanSource::Builtin,
+    };
     let sent = RawPlan::from_pairs(&pairs);
     let plan = match sent.check(answers.weeks) {
         Ok(plan) => plan,
@@ -423,13 +458,13 @@ pub async fn create(
                 &raw,
                 &answers,
                 &sent,
+                (source, None),
                 errors,
                 StatusCode::UNPROCESSABLE_ENTITY,
             )
             .await
         }
     };
-    let source = service::propose(&answers).source;
     let actor = Actor::from_request(&ctx.req, Some(&member.auth.user.id));
     let tenant = member.tenant.clone();
     let ideas: usize = plan.chapters.iter().map(|c| c.topics.len()).sum();
