@@ -110,6 +110,7 @@ pub fn start(config: Config, pool: DbPool, listener: TcpListener) -> Result<Runn
         Arc::new(JobContext {
             mailer,
             agent: config.agent.clone(),
+            public_url: config.public_url.clone(),
         }),
         config.workers,
         Duration::from_millis(config.job_poll_ms),

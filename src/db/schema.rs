@@ -294,6 +294,35 @@ diesel::joinable!(post_status_history -> posts (post_id));
 diesel::joinable!(post_publications -> posts (post_id));
 diesel::joinable!(workspace_voice_defaults -> voice_profiles (voice_profile_id));
 
+diesel::table! {
+    notifications (id) {
+        id -> Text,
+        workspace_id -> Text,
+        user_id -> Text,
+        actor_id -> Nullable<Text>,
+        kind -> Text,
+        title -> Text,
+        body -> Text,
+        link -> Text,
+        read_at -> Nullable<Timestamp>,
+        dismissed_at -> Nullable<Timestamp>,
+        emailed -> Bool,
+        created_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    notification_preferences (id) {
+        id -> Text,
+        workspace_id -> Text,
+        user_id -> Text,
+        kind -> Text,
+        channel -> Text,
+        enabled -> Bool,
+        updated_at -> Timestamp,
+    }
+}
+
 diesel::allow_tables_to_appear_in_same_query!(
     users,
     workspaces,
@@ -315,6 +344,8 @@ diesel::allow_tables_to_appear_in_same_query!(
     workspace_events,
     workspace_voice_defaults,
     voice_analyses,
+    notifications,
+    notification_preferences,
 );
 
 diesel::table! {

@@ -9,6 +9,7 @@ crate::text_enum!(
     JobKind {
         SendEmail => "send_email",
         AnalyzeVoice => "analyze_voice",
+        NotifyEmail => "notify_email",
     }
 );
 
@@ -18,6 +19,7 @@ impl JobKind {
         match self {
             JobKind::SendEmail => 8,
             JobKind::AnalyzeVoice => 4,
+            JobKind::NotifyEmail => 8,
         }
     }
 }

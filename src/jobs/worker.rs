@@ -17,6 +17,8 @@ pub struct JobContext {
     pub mailer: Mailer,
     /// The AI provider for workspace features, when configured.
     pub agent: Option<crate::workflow::agents::ProviderConfig>,
+    /// Base of the links in emails (PUBLIC_URL).
+    pub public_url: String,
 }
 
 pub struct WorkerPool {
@@ -141,6 +143,22 @@ fn execute(ctx: &JobContext, pool: &DbPool, job: &Job) -> Result<(), JobError> {
             })
         }
         JobKind::AnalyzeVoice => analyze_voice(ctx, pool, job),
+        JobKind::NotifyEmail => {
+            let notice: crate::service::notify::NoticeEmail = serde_json::from_str(&job.payload)
+                .map_err(|e| JobError {
+                    message: format!("bad payload: {e}"),
+                    permanent: true,
+                })?;
+            let email = crate::service::email::templates::notification(&notice, &ctx.public_url)
+                .map_err(|e| JobError {
+                    message: e.to_string(),
+                    permanent: true,
+                })?;
+            ctx.mailer.send(&email).map_err(|e| JobError {
+                message: e.message,
+                permanent: e.permanent,
+            })
+        }
     }
 }
 

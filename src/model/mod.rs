@@ -3,8 +3,10 @@
 #[macro_use]
 pub mod sql_text;
 pub mod content;
+pub mod notify;
 
 pub use content::*;
+pub use notify::*;
 
 use chrono::NaiveDateTime;
 use diesel::prelude::*;

@@ -6,6 +6,7 @@ pub mod board;
 pub mod chapters;
 pub mod goals;
 pub mod memberships;
+pub mod notifications;
 pub mod post_history;
 pub mod post_versions;
 pub mod posts;

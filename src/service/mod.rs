@@ -7,6 +7,7 @@ pub mod demo;
 pub mod email;
 pub mod events;
 pub mod import;
+pub mod notify;
 pub mod posts;
 pub mod publishing;
 pub mod strategy;

@@ -7,12 +7,13 @@ use crate::auth::{Scope, Tenant};
 use crate::db::DbConn;
 use crate::error::AppError;
 use crate::model::{
-    now, AssignmentAction, AssignmentChange, ChapterId, HistoryId, Post, PostId, PostStatus,
-    PostVersion, PostVersionId, Priority, StatusChange, UserId, VersionSource,
+    now, AssignmentAction, AssignmentChange, ChapterId, HistoryId, NotificationKind, Post, PostId,
+    PostStatus, PostVersion, PostVersionId, Priority, StatusChange, UserId, VersionSource,
 };
 use crate::repo;
 use crate::service::audit::{self, Actor, Event};
 use crate::service::events::{self, DomainEvent};
+use crate::service::notify::{self, Notice};
 use crate::web::forms::FieldErrors;
 
 pub const TITLE_MAX: usize = 200;
@@ -399,6 +400,37 @@ pub fn assign(
             serde_json::json!({"assignee_id": assignee}),
         ),
     )?;
+    if let Some(user) = assignee {
+        notify::notify(
+            conn,
+            tenant,
+            actor.user_id.as_ref(),
+            Notice {
+                recipient: user,
+                kind: NotificationKind::PostAssigned,
+                title: format!("You were assigned \u{201c}{}\u{201d}", post.title),
+                body: String::new(),
+                link: format!("/posts/{id}"),
+            },
+        )?;
+    }
+    if let Some(previous) = &post.assignee_id {
+        notify::notify(
+            conn,
+            tenant,
+            actor.user_id.as_ref(),
+            Notice {
+                recipient: previous,
+                kind: NotificationKind::PostUnassigned,
+                title: format!(
+                    "\u{201c}{}\u{201d} is no longer assigned to you",
+                    post.title
+                ),
+                body: String::new(),
+                link: format!("/posts/{id}"),
+            },
+        )?;
+    }
     events::emit(
         conn,
         tenant,

@@ -50,3 +50,65 @@ pub fn password_reset(name: &str, link: &str) -> Result<Rendered, AppError> {
         .map_err(render_err)?,
     })
 }
+
+#[derive(Template)]
+#[template(path = "email/notification.html")]
+struct NoticeHtml<'a> {
+    name: &'a str,
+    workspace: &'a str,
+    title: &'a str,
+    body: &'a str,
+    link: &'a str,
+    settings: &'a str,
+}
+
+#[derive(Template)]
+#[template(path = "email/notification.txt")]
+struct NoticeText<'a> {
+    name: &'a str,
+    workspace: &'a str,
+    title: &'a str,
+    body: &'a str,
+    link: &'a str,
+    settings: &'a str,
+}
+
+/// A notification email, with links made absolute with the instance's public URL.
+pub fn notification(
+    notice: &crate::service::notify::NoticeEmail,
+    public_url: &str,
+) -> Result<super::Email, AppError> {
+    let link = format!("{public_url}{}", notice.link);
+    let settings = format!("{public_url}/notifications/preferences");
+    let (name, workspace, title, body) = (
+        notice.to_name.as_str(),
+        notice.workspace.as_str(),
+        notice.title.as_str(),
+        notice.body.as_str(),
+    );
+    Ok(super::Email {
+        to: notice.to.clone(),
+        to_name: Some(notice.to_name.clone()),
+        subject: format!("{} \u{b7} {}", notice.title, notice.workspace),
+        html: NoticeHtml {
+            name,
+            workspace,
+            title,
+            body,
+            link: &link,
+            settings: &settings,
+        }
+        .render()
+        .map_err(render_err)?,
+        text: NoticeText {
+            name,
+            workspace,
+            title,
+            body,
+            link: &link,
+            settings: &settings,
+        }
+        .render()
+        .map_err(render_err)?,
+    })
+}
