@@ -7,7 +7,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::auth::Tenant;
 use crate::db::DbConn;
-use crate::model::{PostId, PostStatus, UserId};
+use crate::model::{PostId, PostStatus, Role, UserId};
 use crate::repo;
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -39,6 +39,35 @@ pub enum DomainEvent {
     PostPlanned {
         post_id: PostId,
     },
+    /// Someone joined the workspace (accepted an invitation).
+    MemberJoined {
+        user_id: UserId,
+        role: Role,
+    },
+    MemberRoleChanged {
+        user_id: UserId,
+        from: Role,
+        to: Role,
+    },
+    MemberRemoved {
+        user_id: UserId,
+    },
+    /// A post was submitted to an approval stage.
+    ApprovalSubmitted {
+        post_id: PostId,
+        request_id: String,
+        stage: String,
+    },
+    /// A reviewer decided: approved, changes_requested, rejected, or the submitter withdrew.
+    ApprovalDecided {
+        post_id: PostId,
+        request_id: String,
+        decision: String,
+    },
+    ApprovalCommented {
+        post_id: PostId,
+        request_id: String,
+    },
 }
 
 impl DomainEvent {
@@ -51,6 +80,12 @@ impl DomainEvent {
             DomainEvent::PostAssigned { .. } => "post.assigned",
             DomainEvent::PostDeleted { .. } => "post.deleted",
             DomainEvent::PostPlanned { .. } => "post.planned",
+            DomainEvent::MemberJoined { .. } => "member.joined",
+            DomainEvent::MemberRoleChanged { .. } => "member.role_changed",
+            DomainEvent::MemberRemoved { .. } => "member.removed",
+            DomainEvent::ApprovalSubmitted { .. } => "approval.submitted",
+            DomainEvent::ApprovalDecided { .. } => "approval.decided",
+            DomainEvent::ApprovalCommented { .. } => "approval.commented",
         }
     }
 
@@ -62,7 +97,13 @@ impl DomainEvent {
             | DomainEvent::PostStatusChanged { post_id, .. }
             | DomainEvent::PostAssigned { post_id, .. }
             | DomainEvent::PostDeleted { post_id }
-            | DomainEvent::PostPlanned { post_id } => Some(post_id.as_str()),
+            | DomainEvent::PostPlanned { post_id }
+            | DomainEvent::ApprovalSubmitted { post_id, .. }
+            | DomainEvent::ApprovalDecided { post_id, .. }
+            | DomainEvent::ApprovalCommented { post_id, .. } => Some(post_id.as_str()),
+            DomainEvent::MemberJoined { user_id, .. }
+            | DomainEvent::MemberRoleChanged { user_id, .. }
+            | DomainEvent::MemberRemoved { user_id } => Some(user_id.as_str()),
         }
     }
 }

@@ -57,6 +57,8 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
                     web::post().to(account::revoke_session),
                 ),
         )
+        // public invitation routes
+        // account-level notification routes
         .route("/workspaces", web::get().to(workspaces::index))
         .route("/workspaces", web::post().to(workspaces::create))
         .service(
@@ -179,6 +181,9 @@ pub static WORKSPACE_ROUTES: &[(Method, &str, RouteFn)] = &[
     (Method::POST, "/strategy/{goal}/chapters", || {
         web::route().to(strategy::chapters::create)
     }),
+    // team routes
+    // approval routes
+    // notification routes (workspace part)
     // finished posts and import/export routes
     (Method::GET, "/finished", || {
         web::route().to(finished::index)

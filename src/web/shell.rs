@@ -50,6 +50,9 @@ pub enum Section {
     Strategy,
     Finished,
     Voice,
+    Approvals,
+    Team,
+    Notifications,
     Posts,
     Settings,
     Audit,
@@ -125,6 +128,8 @@ impl Shell {
                         Section::Strategy,
                     ),
                     ("Voice", "/voice", Scope::ContentRead, Section::Voice),
+                    // approvals nav
+                    // team nav
                     (
                         "Finished",
                         "/finished",
