@@ -772,7 +772,8 @@ async fn deleting_removes_the_post_and_its_versions_and_shows_the_board() {
 
 #[tokio::test]
 async fn the_page_reads_a_fixed_number_of_queries_however_long_the_history() {
-    let app = TestApp::spawn().await;
+    // No job workers: their polling would add statements to the count.
+    let app = TestApp::spawn_with(|config| config.workers = 0).await;
     let (slug, owner, _editor, _viewer) = team(&app).await;
     let id = create_post(&app, &owner, &slug, "Busy post", "v1").await;
     let page = format!("/w/{slug}/posts/{id}");
