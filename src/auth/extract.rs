@@ -183,3 +183,10 @@ impl<S: RequiredScope> Member<S> {
         }
     }
 }
+
+impl<S: RequiredScope> Member<S> {
+    /// This member as the actor of an audited change made by this request.
+    pub fn actor(&self, req: &HttpRequest) -> crate::service::audit::Actor {
+        crate::service::audit::Actor::from_request(req, Some(&self.auth.user.id))
+    }
+}

@@ -13,7 +13,6 @@ use crate::auth::{need, Member, Scope};
 use crate::error::{AppError, AppResult};
 use crate::model::{Platform, Post, PostId, Publication};
 use crate::repo;
-use crate::service::audit::Actor;
 use crate::service::publishing;
 use crate::web::posts::post_id;
 use crate::web::shell::{Section, Shell};
@@ -218,7 +217,7 @@ pub async fn publish(
         )
         .await;
     }
-    let actor = Actor::from_request(&ctx.req, Some(&member.auth.user.id));
+    let actor = member.actor(&ctx.req);
     let tenant = member.tenant.clone();
     let target = id.clone();
     crate::db::tx(&ctx.state.pool, move |conn| {
@@ -243,7 +242,7 @@ pub async fn unpublish(
 ) -> AppResult<HttpResponse> {
     let id = post_id(&path.1)?;
     let platform = platform(&form.platform)?;
-    let actor = Actor::from_request(&ctx.req, Some(&member.auth.user.id));
+    let actor = member.actor(&ctx.req);
     let tenant = member.tenant.clone();
     let target = id.clone();
     crate::db::tx(&ctx.state.pool, move |conn| {

@@ -10,7 +10,6 @@ use serde::Deserialize;
 use crate::auth::{need, Member};
 use crate::error::{AppError, AppResult};
 use crate::repo;
-use crate::service::audit::Actor;
 use crate::service::import::{self, Format, RowReport};
 use crate::web::shell::{Section, Shell};
 use crate::web::{page, see_other, Ctx};
@@ -145,7 +144,7 @@ pub async fn confirm(
     if !checked.ok() {
         return render_checked(&ctx, &member, form, format, checked).await;
     }
-    let actor = Actor::from_request(&ctx.req, Some(&member.auth.user.id));
+    let actor = member.actor(&ctx.req);
     let tenant = member.tenant.clone();
     let rows = checked.valid;
     let count = crate::db::tx(&ctx.state.pool, move |conn| {

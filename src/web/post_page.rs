@@ -2,7 +2,7 @@
 //! differences between them, its planning (assignee, due date, priority, chapter), its history,
 //! and deleting it. Moving a post between statuses is the shared endpoint in `web::posts`.
 
-mod diff;
+pub(crate) mod diff;
 mod planning;
 mod versions;
 mod view;
@@ -17,7 +17,6 @@ use crate::auth::{need, AuthUser, Member, Tenant};
 use crate::error::{AppError, AppResult};
 use crate::model::{now, PostId, PostStatus, Priority, VersionSource, Workspace};
 use crate::repo;
-use crate::service::audit::Actor;
 use crate::service::posts;
 use crate::web::forms::FieldErrors;
 use crate::web::posts::post_id;
@@ -236,7 +235,7 @@ async fn save_text(
     id: &PostId,
     form: &TextForm,
 ) -> AppResult<Result<Saved, FieldErrors>> {
-    let actor = Actor::from_request(&ctx.req, Some(&member.auth.user.id));
+    let actor = member.actor(&ctx.req);
     let (tenant, id) = (member.tenant.clone(), id.clone());
     let (title, body) = (form.title.clone(), normalize_newlines(&form.body));
     crate::db::tx(&ctx.state.pool, move |conn| {
@@ -396,7 +395,7 @@ pub async fn delete(
     path: web::Path<(String, String)>,
 ) -> AppResult<HttpResponse> {
     let id = post_id(&path.1)?;
-    let actor = Actor::from_request(&ctx.req, Some(&member.auth.user.id));
+    let actor = member.actor(&ctx.req);
     let tenant = member.tenant.clone();
     let title = crate::db::tx(&ctx.state.pool, move |conn| {
         let post = repo::posts::find(conn, &tenant, &id)?.ok_or(AppError::NotFound)?;

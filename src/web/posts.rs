@@ -7,7 +7,6 @@ use serde::Deserialize;
 use crate::auth::{need, Member};
 use crate::error::{AppError, AppResult};
 use crate::model::{ChapterId, PostId, PostStatus};
-use crate::service::audit::Actor;
 use crate::service::posts::{self, NewPost};
 use crate::web::forms::{self, FieldErrors};
 use crate::web::{see_other, Ctx};
@@ -44,7 +43,7 @@ pub async fn create(
                 .ok_or_else(|| AppError::BadRequest("That chapter does not exist.".into()))?,
         ),
     };
-    let actor = Actor::from_request(&ctx.req, Some(&member.auth.user.id));
+    let actor = member.actor(&ctx.req);
     let tenant = member.tenant.clone();
     let (title, body) = (form.title.clone(), form.body.clone());
     let result = crate::db::tx(&ctx.state.pool, move |conn| {
@@ -108,7 +107,7 @@ pub async fn move_post(
     let id = post_id(&path.1)?;
     let to = PostStatus::parse(form.status.trim())
         .ok_or_else(|| AppError::BadRequest("Unknown status.".into()))?;
-    let actor = Actor::from_request(&ctx.req, Some(&member.auth.user.id));
+    let actor = member.actor(&ctx.req);
     let tenant = member.tenant.clone();
     let post = crate::db::tx(&ctx.state.pool, move |conn| {
         posts::move_to(conn, &tenant, &actor, &id, to)

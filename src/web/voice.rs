@@ -12,7 +12,7 @@ use crate::model::{
     AnalysisStatus, VoiceAnalysis, VoiceAnalysisId, VoiceProfile, VoiceProfileId, WritingSampleId,
 };
 use crate::repo;
-use crate::service::audit::{self, Actor, Event};
+use crate::service::audit::{self, Event};
 use crate::service::voice::{self, ProfileInput, MIN_WORDS, PROMPTS, RECOMMENDED_WORDS};
 use crate::web::forms::FieldErrors;
 use crate::web::shell::{Section, Shell};
@@ -238,7 +238,7 @@ pub async fn add_sample(
     form: web::Form<NewSample>,
 ) -> AppResult<HttpResponse> {
     let form = form.into_inner();
-    let actor = Actor::from_request(&ctx.req, Some(&member.auth.user.id));
+    let actor = member.actor(&ctx.req);
     let tenant = member.tenant.clone();
     let (title, content, prompt) = (
         form.title.clone(),
@@ -282,7 +282,7 @@ pub async fn delete_sample(
     path: web::Path<(String, String)>,
 ) -> AppResult<HttpResponse> {
     let id = WritingSampleId::parse(&path.1).ok_or(AppError::NotFound)?;
-    let actor = Actor::from_request(&ctx.req, Some(&member.auth.user.id));
+    let actor = member.actor(&ctx.req);
     let tenant = member.tenant.clone();
     let deleted = crate::db::tx(&ctx.state.pool, move |conn| {
         let n = repo::voice::delete_sample(conn, &tenant, &id)?;
@@ -318,7 +318,7 @@ pub async fn analyze(ctx: Ctx, member: Member<need::ContentWrite>) -> AppResult<
         .await;
     };
     let label = format!("{} \u{b7} {}", provider.kind.name(), provider.model);
-    let actor = Actor::from_request(&ctx.req, Some(&member.auth.user.id));
+    let actor = member.actor(&ctx.req);
     let tenant = member.tenant.clone();
     let result = crate::db::tx(&ctx.state.pool, move |conn| {
         voice::request_analysis(conn, &tenant, &actor, &label)
@@ -493,7 +493,7 @@ async fn save(
     existing: Option<VoiceProfileId>,
     input: ProfileInput,
 ) -> AppResult<HttpResponse> {
-    let actor = Actor::from_request(&ctx.req, Some(&member.auth.user.id));
+    let actor = member.actor(&ctx.req);
     let tenant = member.tenant.clone();
     let (target, data) = (existing.clone(), input.clone());
     let result = crate::db::tx(&ctx.state.pool, move |conn| {
@@ -547,7 +547,7 @@ pub async fn delete_profile(
     path: web::Path<(String, String)>,
 ) -> AppResult<HttpResponse> {
     let id = profile_id(&path.1)?;
-    let actor = Actor::from_request(&ctx.req, Some(&member.auth.user.id));
+    let actor = member.actor(&ctx.req);
     let tenant = member.tenant.clone();
     let name = crate::db::tx(&ctx.state.pool, move |conn| {
         let profile = repo::voice::find_own(conn, &tenant, &id)?.ok_or(AppError::NotFound)?;
@@ -588,7 +588,7 @@ pub async fn set_default(
                 .ok_or_else(|| AppError::BadRequest("Unknown voice.".into()))?,
         ),
     };
-    let actor = Actor::from_request(&ctx.req, Some(&member.auth.user.id));
+    let actor = member.actor(&ctx.req);
     let tenant = member.tenant.clone();
     let name = crate::db::tx(&ctx.state.pool, move |conn| {
         let name = match &chosen {

@@ -9,7 +9,6 @@ use crate::auth::{need, Member};
 use crate::error::{AppError, AppResult};
 use crate::model::UserId;
 use crate::repo;
-use crate::service::audit::Actor;
 use crate::service::posts::{self, PlanningInput};
 use crate::web::posts::post_id;
 use crate::web::{see_other, Ctx};
@@ -39,7 +38,7 @@ pub async fn assign(
             None => return refuse(&ctx, &member, &id, NOT_A_MEMBER.into()).await,
         },
     };
-    let actor = Actor::from_request(&ctx.req, Some(&member.auth.user.id));
+    let actor = member.actor(&ctx.req);
     let (tenant, post_id) = (member.tenant.clone(), id.clone());
     let outcome = crate::db::tx(&ctx.state.pool, move |conn| {
         let post = repo::posts::find(conn, &tenant, &post_id)?.ok_or(AppError::NotFound)?;
@@ -103,7 +102,7 @@ pub async fn planning(
 ) -> AppResult<HttpResponse> {
     let id = post_id(&path.1)?;
     let form = form.into_inner();
-    let actor = Actor::from_request(&ctx.req, Some(&member.auth.user.id));
+    let actor = member.actor(&ctx.req);
     let (tenant, post_id) = (member.tenant.clone(), id.clone());
     let (due_date, priority, chapter_id) = (
         form.due_date.clone(),

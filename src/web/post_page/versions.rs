@@ -11,7 +11,6 @@ use super::post_path;
 use crate::auth::{need, Member};
 use crate::error::{AppError, AppResult};
 use crate::repo;
-use crate::service::audit::Actor;
 use crate::service::posts;
 use crate::web::posts::post_id;
 use crate::web::shell::{Section, Shell};
@@ -138,7 +137,7 @@ pub async fn restore(
 ) -> AppResult<HttpResponse> {
     let id = post_id(&path.1)?;
     let number = version_number(&path.2, 0)?;
-    let actor = Actor::from_request(&ctx.req, Some(&member.auth.user.id));
+    let actor = member.actor(&ctx.req);
     let (tenant, post_id) = (member.tenant.clone(), id.clone());
     let restored = crate::db::tx(&ctx.state.pool, move |conn| {
         let post = repo::posts::find(conn, &tenant, &post_id)?.ok_or(AppError::NotFound)?;

@@ -10,7 +10,6 @@ use super::{strategy_url, week_range};
 use crate::auth::{need, Member};
 use crate::error::AppResult;
 use crate::model::PlanSource;
-use crate::service::audit::Actor;
 use crate::service::strategy::{
     self as service, planner, Answers, ContentStyle, RawAnswers, RawPlan, ANSWER_FIELDS,
     CHAPTER_KEYS, QUESTIONS,
@@ -465,7 +464,7 @@ pub async fn create(
             .await
         }
     };
-    let actor = Actor::from_request(&ctx.req, Some(&member.auth.user.id));
+    let actor = member.actor(&ctx.req);
     let tenant = member.tenant.clone();
     let ideas: usize = plan.chapters.iter().map(|c| c.topics.len()).sum();
     let chapters = plan.chapters.len();

@@ -10,7 +10,6 @@ use crate::auth::{need, Member};
 use crate::error::{AppError, AppResult};
 use crate::model::{Chapter, ChapterId, Goal};
 use crate::repo;
-use crate::service::audit::Actor;
 use crate::service::strategy::{self as service, ChapterInput};
 use crate::web::forms::FieldErrors;
 use crate::web::shell::{Section, Shell};
@@ -86,7 +85,7 @@ pub async fn create(
 ) -> AppResult<HttpResponse> {
     let gid = goal_id(&path.1)?;
     let input = form.into_inner();
-    let actor = Actor::from_request(&ctx.req, Some(&member.auth.user.id));
+    let actor = member.actor(&ctx.req);
     let (tenant, sent, id) = (member.tenant.clone(), input.clone(), gid.clone());
     let result = crate::db::tx(&ctx.state.pool, move |conn| {
         let goal = repo::goals::find(conn, &tenant, &id)?.ok_or(AppError::NotFound)?;
@@ -180,7 +179,7 @@ pub async fn update(
 ) -> AppResult<HttpResponse> {
     let id = chapter_id(&path.1)?;
     let input = form.into_inner();
-    let actor = Actor::from_request(&ctx.req, Some(&member.auth.user.id));
+    let actor = member.actor(&ctx.req);
     let (tenant, sent, cid) = (member.tenant.clone(), input.clone(), id.clone());
     let result = crate::db::tx(&ctx.state.pool, move |conn| {
         service::update_chapter(conn, &tenant, &actor, &cid, &sent)
@@ -221,7 +220,7 @@ pub async fn delete(
     path: web::Path<(String, String)>,
 ) -> AppResult<HttpResponse> {
     let id = chapter_id(&path.1)?;
-    let actor = Actor::from_request(&ctx.req, Some(&member.auth.user.id));
+    let actor = member.actor(&ctx.req);
     let tenant = member.tenant.clone();
     let (chapter, posts) = crate::db::tx(&ctx.state.pool, move |conn| {
         service::delete_chapter(conn, &tenant, &actor, &id)

@@ -11,7 +11,6 @@ use crate::auth::{need, Member};
 use crate::error::{AppError, AppResult};
 use crate::model::{Goal, GoalId};
 use crate::repo;
-use crate::service::audit::Actor;
 use crate::service::strategy::{self as service, ContentStyle, GoalInput};
 use crate::web::forms::FieldErrors;
 use crate::web::shell::{Section, Shell};
@@ -122,7 +121,7 @@ pub async fn create(
     form: web::Form<GoalInput>,
 ) -> AppResult<HttpResponse> {
     let input = form.into_inner();
-    let actor = Actor::from_request(&ctx.req, Some(&member.auth.user.id));
+    let actor = member.actor(&ctx.req);
     let (tenant, sent) = (member.tenant.clone(), input.clone());
     let result = crate::db::tx(&ctx.state.pool, move |conn| {
         service::create_goal(conn, &tenant, &actor, &sent)
@@ -202,7 +201,7 @@ pub async fn update(
 ) -> AppResult<HttpResponse> {
     let id = goal_id(&path.1)?;
     let input = form.into_inner();
-    let actor = Actor::from_request(&ctx.req, Some(&member.auth.user.id));
+    let actor = member.actor(&ctx.req);
     let (tenant, sent, gid) = (member.tenant.clone(), input.clone(), id.clone());
     let result = crate::db::tx(&ctx.state.pool, move |conn| {
         service::update_goal(conn, &tenant, &actor, &gid, &sent)
@@ -238,7 +237,7 @@ pub async fn delete(
     path: web::Path<(String, String)>,
 ) -> AppResult<HttpResponse> {
     let id = goal_id(&path.1)?;
-    let actor = Actor::from_request(&ctx.req, Some(&member.auth.user.id));
+    let actor = member.actor(&ctx.req);
     let tenant = member.tenant.clone();
     let deleted = crate::db::tx(&ctx.state.pool, move |conn| {
         service::delete_goal(conn, &tenant, &actor, &id)
@@ -278,7 +277,7 @@ pub async fn set_voice(
     form: web::Form<VoiceForm>,
 ) -> AppResult<HttpResponse> {
     let id = goal_id(&path.1)?;
-    let actor = Actor::from_request(&ctx.req, Some(&member.auth.user.id));
+    let actor = member.actor(&ctx.req);
     let (tenant, gid, raw) = (
         member.tenant.clone(),
         id.clone(),

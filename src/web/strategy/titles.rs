@@ -12,7 +12,6 @@ use crate::auth::{need, Member, Scope};
 use crate::error::{AppError, AppResult};
 use crate::model::{Post, PostId, VersionSource};
 use crate::repo;
-use crate::service::audit::Actor;
 use crate::service::posts;
 use crate::web::posts::post_id;
 use crate::web::{page, Ctx};
@@ -105,7 +104,7 @@ pub async fn save(
 ) -> AppResult<HttpResponse> {
     let id = post_id(&path.1)?;
     let title = form.into_inner().title;
-    let actor = Actor::from_request(&ctx.req, Some(&member.auth.user.id));
+    let actor = member.actor(&ctx.req);
     let (tenant, pid, sent) = (member.tenant.clone(), id.clone(), title.clone());
     let (post, result) = crate::db::tx(&ctx.state.pool, move |conn| {
         let post = repo::posts::find(conn, &tenant, &pid)?.ok_or(AppError::NotFound)?;
