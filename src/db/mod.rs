@@ -63,5 +63,46 @@ where
     F: FnOnce(&mut DbConn) -> Result<T, crate::error::AppError> + Send + 'static,
     T: Send + 'static,
 {
-    run(pool, move |conn| conn.transaction(f)).await
+    run(pool, move |conn| write_tx(conn, f)).await
+}
+
+/// One transaction for work that writes. On SQLite it begins IMMEDIATE: a deferred
+/// transaction that reads and then writes fails at once with "database is locked" when another
+/// connection wrote in between, whereas taking the write lock first lets `busy_timeout` wait.
+/// Nested calls become savepoints, as with `Connection::transaction`.
+pub fn write_tx<T, E, F>(conn: &mut DbConn, f: F) -> Result<T, E>
+where
+    F: FnOnce(&mut DbConn) -> Result<T, E>,
+    E: From<diesel::result::Error>,
+{
+    use diesel::connection::{AnsiTransactionManager, TransactionManager};
+    type Sqlite = diesel::SqliteConnection;
+    let top_level_sqlite = match conn {
+        DbConn::Sqlite(c) => {
+            <AnsiTransactionManager as TransactionManager<Sqlite>>::transaction_manager_status_mut(
+                c,
+            )
+            .transaction_depth()?
+            .is_none()
+        }
+        DbConn::Pg(_) => false,
+    };
+    if !top_level_sqlite {
+        return conn.transaction(f);
+    }
+    if let DbConn::Sqlite(c) = conn {
+        AnsiTransactionManager::begin_transaction_sql(c, "BEGIN IMMEDIATE")?;
+    }
+    let result = f(conn);
+    if let DbConn::Sqlite(c) = conn {
+        match &result {
+            Ok(_) => <AnsiTransactionManager as TransactionManager<Sqlite>>::commit_transaction(c)?,
+            Err(_) => {
+                // The closure's error is the one worth reporting.
+                let _ =
+                    <AnsiTransactionManager as TransactionManager<Sqlite>>::rollback_transaction(c);
+            }
+        }
+    }
+    result
 }

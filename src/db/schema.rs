@@ -346,6 +346,9 @@ diesel::allow_tables_to_appear_in_same_query!(
     voice_analyses,
     notifications,
     notification_preferences,
+    approval_stages,
+    approval_requests,
+    approval_comments,
 );
 
 diesel::table! {
@@ -361,5 +364,51 @@ diesel::table! {
         agent -> Text,
         created_at -> Timestamp,
         finished_at -> Nullable<Timestamp>,
+    }
+}
+
+diesel::table! {
+    approval_stages (id) {
+        id -> Text,
+        workspace_id -> Text,
+        name -> Text,
+        position -> Integer,
+        is_required -> Bool,
+        is_active -> Bool,
+        approver_role -> Text,
+        allow_self_approval -> Bool,
+        created_by_id -> Nullable<Text>,
+        created_at -> Timestamp,
+        updated_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    approval_requests (id) {
+        id -> Text,
+        workspace_id -> Text,
+        post_id -> Text,
+        stage_id -> Nullable<Text>,
+        stage_name -> Text,
+        submitted_by_id -> Nullable<Text>,
+        decided_by_id -> Nullable<Text>,
+        status -> Text,
+        content_version -> Integer,
+        decision_note -> Text,
+        submitted_at -> Timestamp,
+        decided_at -> Nullable<Timestamp>,
+        reminded_at -> Nullable<Timestamp>,
+    }
+}
+
+diesel::table! {
+    approval_comments (id) {
+        id -> Text,
+        workspace_id -> Text,
+        request_id -> Text,
+        author_id -> Nullable<Text>,
+        body -> Text,
+        is_internal -> Bool,
+        created_at -> Timestamp,
     }
 }

@@ -2,6 +2,7 @@
 //! restarts and are shared by every app instance on one PostgreSQL.
 
 pub mod queue;
+pub mod reminders;
 pub mod worker;
 
 crate::text_enum!(
@@ -10,6 +11,8 @@ crate::text_enum!(
         SendEmail => "send_email",
         AnalyzeVoice => "analyze_voice",
         NotifyEmail => "notify_email",
+        DueReminders => "due_reminders",
+        ApprovalReminders => "approval_reminders",
     }
 );
 
@@ -20,6 +23,8 @@ impl JobKind {
             JobKind::SendEmail => 8,
             JobKind::AnalyzeVoice => 4,
             JobKind::NotifyEmail => 8,
+            JobKind::DueReminders => 3,
+            JobKind::ApprovalReminders => 3,
         }
     }
 }

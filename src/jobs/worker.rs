@@ -66,6 +66,9 @@ fn run(
     poll: Duration,
 ) {
     let mut last_housekeeping = Instant::now();
+    // The first reminder check waits a while after start, then one an hour.
+    let mut next_reminders = Instant::now() + Duration::from_secs(600);
+    let mut next_approval_reminders = Instant::now() + Duration::from_secs(660);
     while !stop.load(Ordering::SeqCst) {
         match run_one(&pool, &ctx, &name) {
             Ok(true) => continue,
@@ -76,6 +79,27 @@ fn run(
             last_housekeeping = Instant::now();
             if let Ok(mut conn) = pool.get() {
                 let _ = throttle::prune(&mut conn);
+            }
+        }
+        if housekeeper && Instant::now() >= next_reminders {
+            next_reminders = Instant::now() + Duration::from_secs(3600);
+            match pool.get() {
+                Ok(mut conn) => {
+                    if let Err(e) = crate::jobs::reminders::enqueue_check(&mut conn) {
+                        tracing::warn!(error = %e, "cannot enqueue the due-date reminders");
+                    }
+                }
+                Err(e) => tracing::warn!(error = %e, "cannot enqueue the due-date reminders"),
+            }
+        }
+        if housekeeper && Instant::now() >= next_approval_reminders {
+            next_approval_reminders = Instant::now() + Duration::from_secs(3600);
+            let enqueued = pool.get().map_err(|e| e.to_string()).and_then(|mut conn| {
+                crate::service::approvals::reminders::enqueue_check(&mut conn)
+                    .map_err(|e| e.to_string())
+            });
+            if let Err(e) = enqueued {
+                tracing::warn!(error = %e, "cannot enqueue the approval reminders");
             }
         }
         // Sleep in small steps so shutdown is prompt.
@@ -143,6 +167,30 @@ fn execute(ctx: &JobContext, pool: &DbPool, job: &Job) -> Result<(), JobError> {
             })
         }
         JobKind::AnalyzeVoice => analyze_voice(ctx, pool, job),
+        JobKind::DueReminders => {
+            let mut conn = pool.get().map_err(|e| JobError {
+                message: e.to_string(),
+                permanent: false,
+            })?;
+            crate::jobs::reminders::run(&mut conn)
+                .map(|sent| tracing::info!(sent, "due-date reminders checked"))
+                .map_err(|e| JobError {
+                    message: e.to_string(),
+                    permanent: false,
+                })
+        }
+        JobKind::ApprovalReminders => {
+            let mut conn = pool.get().map_err(|e| JobError {
+                message: e.to_string(),
+                permanent: false,
+            })?;
+            crate::service::approvals::reminders::run(&mut conn)
+                .map(|sent| tracing::info!(sent, "approval reminders checked"))
+                .map_err(|e| JobError {
+                    message: e.to_string(),
+                    permanent: false,
+                })
+        }
         JobKind::NotifyEmail => {
             let notice: crate::service::notify::NoticeEmail = serde_json::from_str(&job.payload)
                 .map_err(|e| JobError {

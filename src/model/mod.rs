@@ -2,9 +2,11 @@
 
 #[macro_use]
 pub mod sql_text;
+pub mod approvals;
 pub mod content;
 pub mod notify;
 
+pub use approvals::*;
 pub use content::*;
 pub use notify::*;
 

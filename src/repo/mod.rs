@@ -1,6 +1,7 @@
 //! Queries, one module per table. Tenant-scoped tables take `&Tenant` first; the few global
 //! lookups (users, slugs, the membership list of the signed-in user) say so in their names.
 
+pub mod approvals;
 pub mod audit_logs;
 pub mod board;
 pub mod chapters;

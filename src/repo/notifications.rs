@@ -181,3 +181,38 @@ pub fn latest_created(
         .select(diesel::dsl::max(n::created_at))
         .first(conn)
 }
+
+/// Whether the user already got this kind about this link since `since` (dismissed or not):
+/// scheduled reminders use it to tell each person once a day.
+pub fn sent_since(
+    conn: &mut DbConn,
+    tenant: &Tenant,
+    user: &UserId,
+    kind: NotificationKind,
+    link: &str,
+    since: chrono::NaiveDateTime,
+) -> QueryResult<bool> {
+    let found: i64 = n::table
+        .filter(n::workspace_id.eq(tenant.workspace_id()))
+        .filter(n::user_id.eq(user))
+        .filter(n::kind.eq(kind))
+        .filter(n::link.eq(link))
+        .filter(n::created_at.ge(since))
+        .count()
+        .get_result(conn)?;
+    Ok(found > 0)
+}
+
+/// Every accepted membership as (workspace slug, user): where the scheduled reminders look,
+/// each pair then proven again through the membership check.
+pub fn reminder_audience(conn: &mut DbConn) -> QueryResult<Vec<(String, UserId)>> {
+    use crate::db::schema::{workspace_memberships as m, workspaces as w};
+    use crate::model::InviteStatus;
+    w::table
+        .inner_join(m::table)
+        .filter(m::invite_status.eq(InviteStatus::Accepted))
+        .filter(m::user_id.is_not_null())
+        .order((w::slug.asc(), m::user_id.asc()))
+        .select((w::slug, m::user_id.assume_not_null()))
+        .load(conn)
+}

@@ -280,3 +280,21 @@ pub fn due_soon(
         .select(Post::as_select())
         .load(conn)
 }
+
+/// Unpublished posts assigned to `user` that are due by `until` (overdue ones included).
+pub fn due_for_assignee(
+    conn: &mut DbConn,
+    tenant: &Tenant,
+    user: &UserId,
+    until: chrono::NaiveDateTime,
+) -> QueryResult<Vec<Post>> {
+    p::table
+        .filter(p::workspace_id.eq(tenant.workspace_id()))
+        .filter(p::assignee_id.eq(user))
+        .filter(p::status.ne(PostStatus::Published))
+        .filter(p::due_date.is_not_null())
+        .filter(p::due_date.le(until))
+        .order(p::due_date.asc())
+        .select(Post::as_select())
+        .load(conn)
+}

@@ -1,7 +1,5 @@
 //! Accounts: registration, sign-in checks, password change and reset.
 
-use diesel::prelude::*;
-
 use crate::auth::{passwords, session, throttle, tokens};
 use crate::db::DbConn;
 use crate::error::AppError;
@@ -26,7 +24,7 @@ pub fn register(
     system_owner: bool,
     actor: &Actor,
 ) -> Result<Result<(User, Workspace), RegisterError>, AppError> {
-    conn.transaction(|conn| {
+    crate::db::write_tx(conn, |conn| {
         if repo::users::find_by_email(conn, email)?.is_some() {
             return Ok(Err(RegisterError::EmailTaken));
         }
@@ -159,7 +157,7 @@ pub fn change_password(
     keep: &crate::model::SessionId,
     actor: &Actor,
 ) -> Result<usize, AppError> {
-    conn.transaction(|conn| {
+    crate::db::write_tx(conn, |conn| {
         repo::users::set_password_hash(conn, &user.id, new_hash)?;
         let revoked = session::revoke_all(conn, &user.id, Some(keep))?;
         audit::account(
@@ -191,7 +189,7 @@ pub fn request_reset(
     actor: &Actor,
 ) -> Result<ResetRequest, AppError> {
     let ip = actor.ip.clone().unwrap_or_else(|| "unknown".into());
-    conn.transaction(|conn| {
+    crate::db::write_tx(conn, |conn| {
         let (by_email, by_ip) =
             throttle::counts(conn, AuthAttemptKind::ResetRequested, email_addr, &ip)?;
         if by_ip >= throttle::MAX_FAILED_LOGINS {
@@ -245,7 +243,7 @@ pub fn complete_reset(
     new_hash: &str,
     actor: &Actor,
 ) -> Result<ResetOutcome, AppError> {
-    conn.transaction(|conn| {
+    crate::db::write_tx(conn, |conn| {
         let Some(row) = repo::reset_tokens::find_usable(conn, &tokens::sha256_hex(token))? else {
             return Ok(ResetOutcome::InvalidToken);
         };

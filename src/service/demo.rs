@@ -2,7 +2,6 @@
 //! spread over every board column, created through the same services as real content so that
 //! versions, history and events are all in place. Operator use only (`admin seed-demo`).
 
-use diesel::Connection;
 use rand::rngs::StdRng;
 use rand::{Rng, SeedableRng};
 
@@ -243,7 +242,7 @@ pub fn seed(conn: &mut DbConn, slug: Option<&str>, posts: usize) -> Result<Seede
             "--posts must be between 1 and {MAX_POSTS}."
         )));
     }
-    conn.transaction(|conn| {
+    crate::db::write_tx(conn, |conn| {
         let workspace = target_workspace(conn, slug)?;
         let tenant = tenant::for_system(&workspace, &workspace.owner_id);
         if repo::goals::list(conn, &tenant)?

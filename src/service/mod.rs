@@ -2,6 +2,7 @@
 //! return domain errors that handlers turn into messages.
 
 pub mod accounts;
+pub mod approvals;
 pub mod audit;
 pub mod demo;
 pub mod email;
@@ -11,5 +12,6 @@ pub mod notify;
 pub mod posts;
 pub mod publishing;
 pub mod strategy;
+pub mod team;
 pub mod voice;
 pub mod workspaces;

@@ -289,6 +289,41 @@ pub fn move_to(
             },
         );
     }
+    if to == PostStatus::Approved && repo::approvals::any_active_stage(conn, tenant)? {
+        return Err(AppError::Conflict(APPROVE_THROUGH_STAGES.into()));
+    }
+    record_move(conn, tenant, actor, post, to)
+}
+
+/// Why a hand move to Approved is refused once the workspace reviews through stages.
+pub const APPROVE_THROUGH_STAGES: &str =
+    "This workspace approves posts through its approval stages: submit it for approval.";
+
+/// The approvals service's own moves (submit, decide, withdraw). Its rules replace the board's
+/// (they were checked by the caller), so only the race check remains; history, audit and the
+/// event are written exactly as for a board move.
+pub fn move_for_approval(
+    conn: &mut DbConn,
+    tenant: &Tenant,
+    actor: &Actor,
+    id: &PostId,
+    to: PostStatus,
+) -> Result<Post, AppError> {
+    let post = repo::posts::find(conn, tenant, id)?.ok_or(AppError::NotFound)?;
+    if post.status == to {
+        return Ok(post);
+    }
+    record_move(conn, tenant, actor, post, to)
+}
+
+fn record_move(
+    conn: &mut DbConn,
+    tenant: &Tenant,
+    actor: &Actor,
+    post: Post,
+    to: PostStatus,
+) -> Result<Post, AppError> {
+    let (id, from) = (&post.id, post.status);
     if !repo::posts::set_status(conn, tenant, id, from, to)? {
         return Err(AppError::Conflict(
             "Someone else moved this post just now. Reload to see where it is.".into(),

@@ -1,7 +1,6 @@
 //! Voice: writing samples, learning a voice profile from them through the AI provider, and
 //! the workspace's own profiles beside the read-only presets.
 
-use diesel::Connection;
 use serde::{Deserialize, Serialize};
 
 use crate::auth::{tenant, Tenant};
@@ -283,7 +282,7 @@ pub fn run_analysis(
         ));
     }
     let mut conn = pool.get()?;
-    conn.transaction(|conn| -> Result<(), AppError> {
+    crate::db::write_tx(&mut conn, |conn| -> Result<(), AppError> {
         let base_name = match text_of(&json, "name") {
             n if n.is_empty() => "My voice".to_string(),
             n => n.chars().take(60).collect(),
@@ -353,6 +352,23 @@ pub fn run_analysis(
             )
             .on("voice_profile", profile.id.as_str()),
         )?;
+        if let Some(requester) = &analysis.requested_by_id {
+            crate::service::notify::notify(
+                conn,
+                &tenant,
+                None,
+                crate::service::notify::Notice {
+                    recipient: requester,
+                    kind: crate::model::NotificationKind::VoiceReady,
+                    title: format!(
+                        "Your voice profile \u{201c}{}\u{201d} is ready",
+                        profile.name
+                    ),
+                    body: profile.description.clone(),
+                    link: format!("/voice/profiles/{}", profile.id),
+                },
+            )?;
+        }
         Ok(())
     })?;
     Ok(AnalysisOutcome::Done)

@@ -34,6 +34,7 @@ struct RegisterPage {
     shell: Shell,
     name: String,
     email: String,
+    next: String,
     errors: FieldErrors,
 }
 
@@ -60,6 +61,8 @@ pub struct LoginQuery {
     next: Option<String>,
     signed_out: Option<String>,
     reset: Option<String>,
+    /// Prefill, e.g. from an invitation link.
+    email: Option<String>,
 }
 
 pub async fn login_page(
@@ -85,7 +88,7 @@ pub async fn login_page(
         &req,
         LoginPage {
             shell: Shell::public(&session, "Sign in"),
-            email: String::new(),
+            email: prefill_email(query.email.as_deref()),
             next: next.unwrap_or_default(),
             error: String::new(),
             notice: notice.into(),
@@ -103,9 +106,16 @@ pub struct LoginForm {
     next: Option<String>,
 }
 
+/// An address to show in the email field; only a plausible one, never echoed raw.
+fn prefill_email(email: Option<&str>) -> String {
+    email
+        .and_then(|e| forms::normalize_email(e).ok())
+        .unwrap_or_default()
+}
+
 /// Puts the new session into a fresh cookie: a new cookie session (so an id planted before
 /// sign-in is worthless) and a new CSRF token.
-fn begin_cookie_session(session: &Session, token: &str) -> AppResult<()> {
+pub(crate) fn begin_cookie_session(session: &Session, token: &str) -> AppResult<()> {
     session.renew();
     session
         .insert(sessions::SID_KEY, token)
@@ -185,16 +195,29 @@ pub async fn login_submit(
     Ok(see_other(&target))
 }
 
-pub async fn register_page(req: HttpRequest, session: Session, user: MaybeUser) -> HttpResponse {
+#[derive(Deserialize)]
+pub struct RegisterQuery {
+    next: Option<String>,
+    email: Option<String>,
+}
+
+pub async fn register_page(
+    req: HttpRequest,
+    session: Session,
+    user: MaybeUser,
+    query: web::Query<RegisterQuery>,
+) -> HttpResponse {
+    let next = forms::safe_next(query.next.as_deref());
     if user.0.is_some() {
-        return see_other("/");
+        return see_other(next.as_deref().unwrap_or("/"));
     }
     page(
         &req,
         RegisterPage {
             shell: Shell::public(&session, "Create your account"),
             name: String::new(),
-            email: String::new(),
+            email: prefill_email(query.email.as_deref()),
+            next: next.unwrap_or_default(),
             errors: FieldErrors::new(),
         },
         StatusCode::OK,
@@ -211,6 +234,7 @@ pub struct RegisterForm {
     password: String,
     #[serde(default)]
     password_confirm: String,
+    next: Option<String>,
 }
 
 pub async fn register_submit(
@@ -220,6 +244,7 @@ pub async fn register_submit(
     form: web::Form<RegisterForm>,
 ) -> AppResult<HttpResponse> {
     let form = form.into_inner();
+    let next = forms::safe_next(form.next.as_deref());
     let mut errors = FieldErrors::new();
     let name = forms::clean_name(&form.name, 100, "your name")
         .map_err(|e| errors.add("name", e))
@@ -240,6 +265,7 @@ pub async fn register_submit(
                 shell: Shell::public(&session, "Create your account"),
                 name: form.name.trim().to_string(),
                 email: form.email.trim().to_string(),
+                next: next.clone().unwrap_or_default(),
                 errors,
             },
             StatusCode::UNPROCESSABLE_ENTITY,
@@ -273,6 +299,10 @@ pub async fn register_submit(
     })
     .await?;
     begin_cookie_session(&session, &token)?;
+    if let Some(next) = next {
+        // Somewhere to continue (an invitation to accept); the personal workspace waits.
+        return Ok(see_other(&next));
+    }
     crate::web::flash::success(
         &session,
         "Welcome to Postmagiq. This is your personal workspace.",

@@ -1,6 +1,7 @@
 //! HTML pages and forms, one module per area, and the route table.
 
 pub mod account;
+pub mod approvals;
 pub mod assets;
 pub mod auth;
 pub mod board;
@@ -9,7 +10,9 @@ pub mod finished;
 pub mod flash;
 pub mod forms;
 pub mod import_export;
+pub mod invite;
 pub mod middleware;
+pub mod notifications;
 pub mod ops;
 pub mod post_page;
 pub mod posts;
@@ -18,6 +21,7 @@ pub mod request_meta;
 pub mod settings;
 pub mod shell;
 pub mod strategy;
+pub mod team;
 pub mod voice;
 pub mod workspaces;
 
@@ -58,7 +62,27 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
                 ),
         )
         // public invitation routes
+        .route("/invite/{token}", web::get().to(invite::show))
+        .route("/invite/{token}/accept", web::post().to(invite::accept))
         // account-level notification routes
+        .service(
+            web::scope("/notifications")
+                .route("", web::get().to(notifications::index))
+                .route("/menu", web::get().to(notifications::menu))
+                .route("/events", web::get().to(notifications::live::events))
+                .route("/read-all", web::post().to(notifications::read_all))
+                .route(
+                    "/preferences",
+                    web::get().to(notifications::preferences::show),
+                )
+                .route(
+                    "/preferences",
+                    web::post().to(notifications::preferences::save),
+                )
+                .route("/{id}/open", web::post().to(notifications::open))
+                .route("/{id}/read", web::post().to(notifications::read))
+                .route("/{id}/dismiss", web::post().to(notifications::dismiss)),
+        )
         .route("/workspaces", web::get().to(workspaces::index))
         .route("/workspaces", web::post().to(workspaces::create))
         .service(
@@ -182,7 +206,63 @@ pub static WORKSPACE_ROUTES: &[(Method, &str, RouteFn)] = &[
         web::route().to(strategy::chapters::create)
     }),
     // team routes
+    (Method::GET, "/team", || web::route().to(team::index)),
+    (Method::POST, "/team/invite", || {
+        web::route().to(team::invite)
+    }),
+    (Method::POST, "/team/invites/{id}/resend", || {
+        web::route().to(team::resend)
+    }),
+    (Method::POST, "/team/invites/{id}/revoke", || {
+        web::route().to(team::revoke)
+    }),
+    (Method::POST, "/team/members/{id}/role", || {
+        web::route().to(team::change_role)
+    }),
+    (Method::POST, "/team/members/{id}/remove", || {
+        web::route().to(team::remove)
+    }),
+    (Method::POST, "/team/leave", || web::route().to(team::leave)),
+    (Method::POST, "/team/transfer", || {
+        web::route().to(team::transfer)
+    }),
     // approval routes
+    (Method::GET, "/approvals", || {
+        web::route().to(approvals::queue)
+    }),
+    (Method::GET, "/approvals/{id}", || {
+        web::route().to(approvals::review::show)
+    }),
+    (Method::POST, "/approvals/{id}/decide", || {
+        web::route().to(approvals::review::decide)
+    }),
+    (Method::POST, "/approvals/{id}/withdraw", || {
+        web::route().to(approvals::review::withdraw)
+    }),
+    (Method::POST, "/approvals/{id}/comments", || {
+        web::route().to(approvals::review::comment)
+    }),
+    (Method::POST, "/posts/{id}/submit", || {
+        web::route().to(approvals::submit)
+    }),
+    (Method::GET, "/settings/approvals", || {
+        web::route().to(approvals::stages::index)
+    }),
+    (Method::POST, "/settings/approvals", || {
+        web::route().to(approvals::stages::create)
+    }),
+    (Method::POST, "/settings/approvals/reminders", || {
+        web::route().to(approvals::stages::reminders)
+    }),
+    (Method::POST, "/settings/approvals/{id}", || {
+        web::route().to(approvals::stages::update)
+    }),
+    (Method::POST, "/settings/approvals/{id}/move", || {
+        web::route().to(approvals::stages::shift)
+    }),
+    (Method::POST, "/settings/approvals/{id}/delete", || {
+        web::route().to(approvals::stages::delete)
+    }),
     // notification routes (workspace part)
     // finished posts and import/export routes
     (Method::GET, "/finished", || {

@@ -40,6 +40,8 @@ pub struct Shell {
     pub workspaces: Vec<WorkspaceLink>,
     pub nav: Vec<NavLink>,
     pub flash: Option<Flash>,
+    /// The signed-in user's unread notifications, across workspaces (for the bell).
+    pub unread: i64,
 }
 
 /// Which navigation entry a page belongs to.
@@ -84,6 +86,7 @@ impl Shell {
             workspaces: Vec::new(),
             nav: Vec::new(),
             flash: flash::take(session),
+            unread: 0,
         }
     }
 
@@ -97,8 +100,11 @@ impl Shell {
         title: impl Into<String>,
     ) -> AppResult<Shell> {
         let user_id = auth.user.id.clone();
-        let memberships = crate::db::run(&state.pool, move |conn| {
-            Ok(repo::workspaces::list_for_user(conn, &user_id)?)
+        let (memberships, unread) = crate::db::run(&state.pool, move |conn| {
+            Ok((
+                repo::workspaces::list_for_user(conn, &user_id)?,
+                repo::notifications::unread_count(conn, &user_id)?,
+            ))
         })
         .await?;
         let current_slug = workspace.map(|(_, w)| w.slug.as_str());
@@ -129,7 +135,14 @@ impl Shell {
                     ),
                     ("Voice", "/voice", Scope::ContentRead, Section::Voice),
                     // approvals nav
+                    (
+                        "Approvals",
+                        "/approvals",
+                        Scope::ContentRead,
+                        Section::Approvals,
+                    ),
                     // team nav
+                    ("Team", "/team", Scope::TeamRead, Section::Team),
                     (
                         "Finished",
                         "/finished",
@@ -191,7 +204,22 @@ impl Shell {
             workspaces,
             nav,
             flash: flash::take(session),
+            unread,
         })
+    }
+
+    /// The bell's badge: empty at zero, capped so it stays one small pill.
+    pub fn unread_badge(&self) -> String {
+        crate::web::notifications::badge_text(self.unread)
+    }
+
+    /// The bell's accessible name.
+    pub fn unread_label(&self) -> String {
+        crate::web::notifications::bell_label(self.unread)
+    }
+
+    pub fn notifications_js(&self) -> String {
+        assets::url("js/notifications.js")
     }
 
     /// The theme the toggle switches to.

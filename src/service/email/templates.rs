@@ -112,3 +112,55 @@ pub fn notification(
         .map_err(render_err)?,
     })
 }
+
+#[derive(Template)]
+#[template(path = "email/invite.html")]
+struct InviteHtml<'a> {
+    inviter: &'a str,
+    workspace: &'a str,
+    role: &'a str,
+    link: &'a str,
+    days: i64,
+}
+
+#[derive(Template)]
+#[template(path = "email/invite.txt")]
+struct InviteText<'a> {
+    inviter: &'a str,
+    workspace: &'a str,
+    role: &'a str,
+    link: &'a str,
+    days: i64,
+}
+
+/// An invitation to join a workspace; `link` is the absolute invitation address.
+pub fn invite(
+    inviter: &str,
+    workspace: &str,
+    role: crate::model::Role,
+    link: &str,
+    days: i64,
+) -> Result<Rendered, AppError> {
+    let role = role.label();
+    Ok(Rendered {
+        subject: format!("{inviter} invited you to {workspace} on Postmagiq"),
+        html: InviteHtml {
+            inviter,
+            workspace,
+            role,
+            link,
+            days,
+        }
+        .render()
+        .map_err(render_err)?,
+        text: InviteText {
+            inviter,
+            workspace,
+            role,
+            link,
+            days,
+        }
+        .render()
+        .map_err(render_err)?,
+    })
+}

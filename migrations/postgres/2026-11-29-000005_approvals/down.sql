@@ -1,0 +1,3 @@
+DROP TABLE approval_comments;
+DROP TABLE approval_requests;
+DROP TABLE approval_stages;
