@@ -9,6 +9,7 @@ mod approvals;
 mod auth;
 mod board;
 mod browser;
+mod browser_approvals;
 mod browser_board;
 mod browser_notifications;
 mod browser_post;
