@@ -62,3 +62,43 @@ pub fn summaries(
         .select((v::version, v::source, v::author_id, v::note, v::created_at))
         .load(conn)
 }
+
+pub fn set_note(
+    conn: &mut DbConn,
+    tenant: &Tenant,
+    post: &PostId,
+    version: i32,
+    note: &str,
+) -> QueryResult<usize> {
+    diesel::update(
+        v::table
+            .filter(v::workspace_id.eq(tenant.workspace_id()))
+            .filter(v::post_id.eq(post))
+            .filter(v::version.eq(version)),
+    )
+    .set(v::note.eq(note))
+    .execute(conn)
+}
+
+/// Replaces a version's text in place (autosave refining its own version).
+pub fn set_text(
+    conn: &mut DbConn,
+    tenant: &Tenant,
+    post: &PostId,
+    version: i32,
+    title: &str,
+    body: &str,
+) -> QueryResult<usize> {
+    diesel::update(
+        v::table
+            .filter(v::workspace_id.eq(tenant.workspace_id()))
+            .filter(v::post_id.eq(post))
+            .filter(v::version.eq(version)),
+    )
+    .set((
+        v::title.eq(title),
+        v::body.eq(body),
+        v::created_at.eq(crate::model::now()),
+    ))
+    .execute(conn)
+}

@@ -232,6 +232,63 @@ pub fn update_text(
     Ok(Ok(version))
 }
 
+/// The note on versions that autosave made, so the next autosave can tell them apart.
+pub const AUTOSAVE_NOTE: &str = "Autosaved";
+/// Autosaves by the same person within this long refine one version instead of adding more.
+pub const AUTOSAVE_WINDOW: chrono::Duration = chrono::Duration::minutes(10);
+
+/// Saves text typed in the editor while the author pauses. A burst of autosaves by one person
+/// refines a single version, so the history keeps versions worth comparing; the first version,
+/// a deliberate save, and someone else's version are never overwritten. Returns the current
+/// version and whether anything was saved.
+pub fn autosave_text(
+    conn: &mut DbConn,
+    tenant: &Tenant,
+    actor: &Actor,
+    id: &PostId,
+    title: &str,
+    body: &str,
+) -> Result<Result<(i32, bool), FieldErrors>, AppError> {
+    let errors = check_text(title, body);
+    if !errors.is_empty() {
+        return Ok(Err(errors));
+    }
+    let post = repo::posts::find(conn, tenant, id)?.ok_or(AppError::NotFound)?;
+    let title = title.trim();
+    if post.title == title && post.body == body {
+        return Ok(Ok((post.current_version, false)));
+    }
+    let latest = repo::post_versions::find(conn, tenant, id, post.current_version)?;
+    let refine = latest.filter(|v| {
+        v.version > 1
+            && v.note == AUTOSAVE_NOTE
+            && v.author_id.is_some()
+            && v.author_id == actor.user_id
+            && now() - v.created_at < AUTOSAVE_WINDOW
+    });
+    let Some(latest) = refine else {
+        return match update_text(conn, tenant, actor, id, title, body, VersionSource::Human)? {
+            Ok(version) => {
+                repo::post_versions::set_note(conn, tenant, id, version, AUTOSAVE_NOTE)?;
+                Ok(Ok((version, true)))
+            }
+            Err(errors) => Ok(Err(errors)),
+        };
+    };
+    repo::posts::set_text(conn, tenant, id, title, body, latest.version)?;
+    repo::post_versions::set_text(conn, tenant, id, latest.version, title, body)?;
+    events::emit(
+        conn,
+        tenant,
+        actor.user_id.as_ref(),
+        &DomainEvent::PostUpdated {
+            post_id: id.clone(),
+            version: latest.version,
+        },
+    )?;
+    Ok(Ok((latest.version, true)))
+}
+
 /// Makes an old version's text current again, as a new version.
 pub fn restore(
     conn: &mut DbConn,

@@ -259,6 +259,23 @@ async fn save_text(
     .await
 }
 
+/// Saves text while the author pauses; a burst of autosaves refines one version.
+async fn autosave_text(
+    ctx: &Ctx,
+    member: &Member<need::ContentWrite>,
+    id: &PostId,
+    form: &TextForm,
+) -> AppResult<Result<Saved, FieldErrors>> {
+    let actor = member.actor(&ctx.req);
+    let (tenant, id) = (member.tenant.clone(), id.clone());
+    let (title, body) = (form.title.clone(), normalize_newlines(&form.body));
+    crate::db::tx(&ctx.state.pool, move |conn| {
+        let saved = posts::autosave_text(conn, &tenant, &actor, &id, &title, &body)?;
+        Ok(saved.map(|(version, created)| Saved { version, created }))
+    })
+    .await
+}
+
 /// Saves the editor's text as a new version (none when nothing changed).
 pub async fn save(
     ctx: Ctx,
@@ -324,7 +341,7 @@ pub async fn autosave(
 ) -> AppResult<HttpResponse> {
     let id = post_id(&path.1)?;
     let form = form.into_inner();
-    let fragment = match save_text(&ctx, &member, &id, &form).await? {
+    let fragment = match autosave_text(&ctx, &member, &id, &form).await? {
         Ok(saved) if saved.created => {
             let (tenant, post_id) = (member.tenant.clone(), id.clone());
             let loaded = crate::db::run(&ctx.state.pool, move |conn| {

@@ -805,3 +805,45 @@ async fn the_page_reads_a_fixed_number_of_queries_however_long_the_history() {
         "names are resolved in one query, not one per row"
     );
 }
+
+#[tokio::test]
+async fn a_burst_of_autosaves_refines_one_version() {
+    let app = TestApp::spawn().await;
+    let (slug, owner, editor, _viewer) = team(&app).await;
+    let id = create_post(&app, &owner, &slug, "Launch", "Draft one.").await;
+    let path = format!("/w/{slug}/posts/{id}/autosave");
+    for (i, body) in ["Draft t", "Draft tw", "Draft two."].iter().enumerate() {
+        let res = owner
+            .post(&path, &[("title", "Launch"), ("body", body)])
+            .await;
+        let html = body_of(res).await;
+        assert!(html.contains("Saved version 2"), "autosave {i}: {html}");
+    }
+    assert_eq!(
+        versions_of(&app, &id).len(),
+        2,
+        "one version for the whole burst"
+    );
+    assert_eq!(
+        post_text(&app, &id),
+        ("Launch".into(), "Draft two.".into(), 2)
+    );
+
+    // Someone else's autosave does not rewrite the owner's version.
+    let res = editor
+        .post(
+            &path,
+            &[("title", "Launch"), ("body", "Draft two, edited.")],
+        )
+        .await;
+    assert!(body_of(res).await.contains("Saved version 3"));
+    // A deliberate save always makes a new version.
+    let res = owner
+        .post(
+            &format!("/w/{slug}/posts/{id}"),
+            &[("title", "Launch"), ("body", "Final.")],
+        )
+        .await;
+    assert_eq!(res.status(), StatusCode::SEE_OTHER);
+    assert_eq!(versions_of(&app, &id).len(), 4);
+}
