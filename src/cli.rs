@@ -1,4 +1,4 @@
-//! The command line: `serve` (the default), `migrate` and `admin`.
+//! The command line: `serve` (the default), `migrate`, `admin` and `workflows`.
 
 use std::io::{BufRead, IsTerminal};
 use std::net::TcpListener;
@@ -36,6 +36,26 @@ pub enum Command {
     /// Operator tasks.
     #[command(subcommand)]
     Admin(AdminCommand),
+    /// Check workflow files and load the registry into the database.
+    #[command(subcommand)]
+    Workflows(WorkflowsCommand),
+}
+
+#[derive(Subcommand, Debug)]
+pub enum WorkflowsCommand {
+    /// Check one workflow file; print every problem as `file:line: message`.
+    Validate {
+        /// The workflow YAML file.
+        file: std::path::PathBuf,
+    },
+    /// Validate every workflow in the registry, then add or update them in the database by
+    /// slug and disable rows the registry no longer lists. Any invalid workflow aborts the
+    /// sync before anything is written.
+    Sync {
+        /// A `workflows/` folder on disk to read instead of the copy built into the binary.
+        #[arg(long)]
+        dir: Option<std::path::PathBuf>,
+    },
 }
 
 #[derive(Args, Debug)]
@@ -88,6 +108,8 @@ pub fn run(cli: Cli, config: Config) -> Result<(), String> {
         Command::Admin(AdminCommand::SeedDemo { workspace, posts }) => {
             seed_demo(&config, workspace.as_deref(), posts)
         }
+        Command::Workflows(WorkflowsCommand::Validate { file }) => validate_workflow(&file),
+        Command::Workflows(WorkflowsCommand::Sync { dir }) => sync_workflows(&config, dir),
     }
 }
 
@@ -185,4 +207,69 @@ fn seed_demo(config: &Config, workspace: Option<&str>, posts: usize) -> Result<(
         ),
     }
     Ok(())
+}
+
+fn validate_workflow(file: &std::path::Path) -> Result<(), String> {
+    match crate::workflow::config::validate_file(file) {
+        Ok(cfg) => {
+            println!(
+                "{}: valid ({} states, {} agents)",
+                file.display(),
+                cfg.states.len(),
+                cfg.agents.len()
+            );
+            Ok(())
+        }
+        Err(problems) => {
+            for p in &problems {
+                eprintln!("{p}");
+            }
+            Err(format!(
+                "{} is invalid ({} found)",
+                file.display(),
+                plural(problems.len())
+            ))
+        }
+    }
+}
+
+fn sync_workflows(config: &Config, dir: Option<std::path::PathBuf>) -> Result<(), String> {
+    use crate::workflow::config::{self as wf, Source};
+    let source = match dir {
+        Some(d) => Source::Dir(d),
+        None => Source::Embedded,
+    };
+    let (registry, loaded) = wf::load_all(&source).map_err(|problems| {
+        for p in &problems {
+            eprintln!("{p}");
+        }
+        format!(
+            "sync aborted, nothing changed ({} found)",
+            plural(problems.len())
+        )
+    })?;
+    let mut conn = app::open_connection(config)?;
+    let env = config.deployment_env.as_str();
+    let changes = wf::sync::sync(&mut conn, &registry, &loaded, env).map_err(|e| e.to_string())?;
+    for (slug, change) in &changes {
+        println!("{}: {slug}", change.as_str());
+    }
+    let count = |c: wf::sync::Change| changes.iter().filter(|(_, x)| *x == c).count();
+    println!(
+        "Synced {} workflows for {env}: {} added, {} updated, {} unchanged, {} disabled.",
+        loaded.len(),
+        count(wf::sync::Change::Added),
+        count(wf::sync::Change::Updated),
+        count(wf::sync::Change::Unchanged),
+        count(wf::sync::Change::Disabled)
+    );
+    Ok(())
+}
+
+fn plural(n: usize) -> String {
+    if n == 1 {
+        "1 problem".into()
+    } else {
+        format!("{n} problems")
+    }
 }

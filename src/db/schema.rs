@@ -349,6 +349,7 @@ diesel::allow_tables_to_appear_in_same_query!(
     approval_stages,
     approval_requests,
     approval_comments,
+    workflow_configs,
 );
 
 diesel::table! {
@@ -410,5 +411,22 @@ diesel::table! {
         body -> Text,
         is_internal -> Bool,
         created_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    workflow_configs (id) {
+        id -> Text,
+        slug -> Text,
+        name -> Text,
+        description -> Text,
+        config_file -> Text,
+        environment -> Text,
+        features -> Text,
+        tier_required -> Nullable<Text>,
+        enabled -> Bool,
+        is_default -> Bool,
+        created_at -> Timestamp,
+        updated_at -> Timestamp,
     }
 }

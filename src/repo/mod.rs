@@ -16,5 +16,6 @@ pub mod reset_tokens;
 pub mod users;
 pub mod voice;
 pub mod voice_profiles;
+pub mod workflow_configs;
 pub mod workspace_events;
 pub mod workspaces;

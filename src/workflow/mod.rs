@@ -1,3 +1,5 @@
-//! The agent workflow engine. For now: the provider adapters every AI feature calls.
+//! The agent workflow engine: the provider adapters every AI feature calls, and the workflow
+//! configuration they run under.
 
 pub mod agents;
+pub mod config;

@@ -27,4 +27,5 @@ mod security;
 mod strategy;
 mod team;
 mod voice;
+mod workflow_config;
 mod workspaces;
