@@ -10,13 +10,12 @@ use postmagiq::db::schema::{
     audit_logs, chapters, goals, post_status_history, posts, users, workspace_events, workspaces,
 };
 use postmagiq::model::{
-    now, Chapter, ChapterId, Goal, GoalId, PlanSource, Post, PostId, PostStatus, Priority, Role,
+    now, Chapter, ChapterId, Goal, GoalId, PlanSource, Post, PostId, PostStatus, Priority,
     StrategyType, UserId, WorkspaceId,
 };
 use reqwest::{Response, StatusCode};
 
 use crate::support::{location, Client, TestApp};
-use crate::workspaces::add_member;
 
 // ---------------------------------------------------------------------------------------------
 // Helpers.
@@ -24,19 +23,7 @@ use crate::workspaces::add_member;
 
 /// An owner with the team workspace, an editor and a viewer in it.
 async fn team(app: &TestApp) -> (Client, Client, Client) {
-    let owner = app.client();
-    owner.signup("Olive Owner", "owner@example.com").await;
-    let res = owner
-        .post("/workspaces", &[("name", "Team Space"), ("slug", "team")])
-        .await;
-    assert_eq!(location(&res), "/w/team");
-    let editor = app.client();
-    editor.signup("Ed Editor", "editor@example.com").await;
-    add_member(app, "team", "editor@example.com", Role::Editor);
-    let viewer = app.client();
-    viewer.signup("Vi Viewer", "viewer@example.com").await;
-    add_member(app, "team", "viewer@example.com", Role::Viewer);
-    (owner, editor, viewer)
+    crate::workspaces::team_space(app).await
 }
 
 async fn add_idea(app: &TestApp, c: &Client, slug: &str, title: &str) -> PostId {

@@ -7,12 +7,11 @@ use postmagiq::db::schema::{
     workspace_events, workspaces,
 };
 use postmagiq::model::{
-    now, Chapter, ChapterId, Goal, GoalId, PlanSource, Role, StrategyType, WorkspaceId,
+    now, Chapter, ChapterId, Goal, GoalId, PlanSource, StrategyType, WorkspaceId,
 };
 use reqwest::StatusCode;
 
 use crate::support::{location, Client, TestApp};
-use crate::workspaces::add_member;
 
 /// Creates a post through the shared endpoint and returns its id.
 async fn create_post(app: &TestApp, c: &Client, slug: &str, title: &str, body: &str) -> String {
@@ -32,18 +31,7 @@ async fn create_post(app: &TestApp, c: &Client, slug: &str, title: &str, body: &
 
 /// An owner's team workspace with an editor and a viewer; returns (slug, owner, editor, viewer).
 async fn team(app: &TestApp) -> (String, Client, Client, Client) {
-    let owner = app.client();
-    owner.signup("Olive Owner", "owner@example.com").await;
-    let res = owner
-        .post("/workspaces", &[("name", "Team Space"), ("slug", "team")])
-        .await;
-    assert_eq!(location(&res), "/w/team");
-    let editor = app.client();
-    editor.signup("Ed Editor", "editor@example.com").await;
-    add_member(app, "team", "editor@example.com", Role::Editor);
-    let viewer = app.client();
-    viewer.signup("Vi Viewer", "viewer@example.com").await;
-    add_member(app, "team", "viewer@example.com", Role::Viewer);
+    let (owner, editor, viewer) = crate::workspaces::team_space(app).await;
     ("team".into(), owner, editor, viewer)
 }
 

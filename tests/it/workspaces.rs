@@ -38,6 +38,23 @@ pub fn add_member(app: &TestApp, slug: &str, email: &str, role: Role) {
         .unwrap();
 }
 
+/// An owner with a workspace at `/w/team` holding an editor and a viewer: (owner, editor, viewer).
+pub async fn team_space(app: &TestApp) -> (Client, Client, Client) {
+    let owner = app.client();
+    owner.signup("Olive Owner", "owner@example.com").await;
+    let res = owner
+        .post("/workspaces", &[("name", "Team Space"), ("slug", "team")])
+        .await;
+    assert_eq!(location(&res), "/w/team");
+    let editor = app.client();
+    editor.signup("Ed Editor", "editor@example.com").await;
+    add_member(app, "team", "editor@example.com", Role::Editor);
+    let viewer = app.client();
+    viewer.signup("Vi Viewer", "viewer@example.com").await;
+    add_member(app, "team", "viewer@example.com", Role::Viewer);
+    (owner, editor, viewer)
+}
+
 /// An owner with a team workspace and one member of each other role.
 async fn team(app: &TestApp) -> (String, Client, Client, Client, Client) {
     let owner = app.client();
