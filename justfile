@@ -29,6 +29,10 @@ test:
 test-pg:
     TEST_DATABASE_URL='{{test_database_url}}' cargo test
 
+# Measure the workflow engine against a fake LLM (debug build; see README, Performance).
+bench-engine runs="100" latency="200" workers="8":
+    cargo run -- bench engine --runs {{runs}} --latency-ms {{latency}} --workers {{workers}}
+
 # Check formatting and run clippy with warnings as errors.
 lint:
     cargo fmt --all -- --check

@@ -105,12 +105,25 @@ pub struct Running {
 pub fn start(config: Config, pool: DbPool, listener: TcpListener) -> Result<Running, String> {
     let config = Arc::new(config);
     let mailer = Mailer::from_config(&config)?;
+    {
+        let mut conn = pool.get().map_err(|e| e.to_string())?;
+        match crate::workflow::config::sync::ensure_synced(
+            &mut conn,
+            config.deployment_env.as_str(),
+        ) {
+            Ok(0) => {}
+            Ok(n) => tracing::info!(workflows = n, "workflows synced from the built-in registry"),
+            Err(e) => tracing::error!(error = %e, "cannot sync the built-in workflows"),
+        }
+    }
     let workers = WorkerPool::start(
         pool.clone(),
         Arc::new(JobContext {
             mailer,
             agent: config.agent.clone(),
             public_url: config.public_url.clone(),
+            providers: config.providers.clone(),
+            lease: chrono::Duration::seconds(config.job_lease_secs as i64),
         }),
         config.workers,
         Duration::from_millis(config.job_poll_ms),

@@ -1,4 +1,8 @@
-//! The command line: `serve` (the default), `migrate`, `admin` and `workflows`.
+//! The command line: `serve` (the default), `migrate`, `admin`, `workflows`, `workflow` and
+//! the hidden `bench`.
+
+mod bench;
+mod workflow_run;
 
 use std::io::{BufRead, IsTerminal};
 use std::net::TcpListener;
@@ -39,6 +43,30 @@ pub enum Command {
     /// Check workflow files and load the registry into the database.
     #[command(subcommand)]
     Workflows(WorkflowsCommand),
+    /// Run a workflow from the terminal.
+    #[command(subcommand)]
+    Workflow(WorkflowCommand),
+    /// Measurements for developers.
+    #[command(subcommand, hide = true)]
+    Bench(BenchCommand),
+}
+
+#[derive(Subcommand, Debug)]
+pub enum WorkflowCommand {
+    /// Start a run on a story and drive it here: every event is printed as it happens, and
+    /// when the run waits for you, what it waits on is shown and one line is read from
+    /// standard input (yes to approve; abort, an empty line or the end of input to stop; any
+    /// other text is sent as feedback). Exits with status 0 when the run completes, 1
+    /// otherwise.
+    Run(workflow_run::RunArgs),
+}
+
+#[derive(Subcommand, Debug)]
+pub enum BenchCommand {
+    /// Drive N runs of the groq workflow against a fake LLM with a fixed latency, on a
+    /// temporary SQLite database, and print wall time, throughput, engine overhead and peak
+    /// memory.
+    Engine(bench::EngineArgs),
 }
 
 #[derive(Subcommand, Debug)]
@@ -93,6 +121,28 @@ pub enum AdminCommand {
         #[arg(long, default_value_t = crate::service::demo::DEFAULT_POSTS)]
         posts: usize,
     },
+    /// Put a workspace on a plan (until billing does this). The current month gets the new
+    /// plan's credit allowance at once; credits already used stay counted.
+    SetTier {
+        /// The workspace address (slug).
+        #[arg(long)]
+        workspace: String,
+        /// The plan: free (10 credits a month), base (50), pro (200, may go over) or max
+        /// (500, may go over).
+        #[arg(long, value_parser = parse_tier)]
+        tier: crate::model::Tier,
+    },
+}
+
+fn parse_tier(s: &str) -> Result<crate::model::Tier, String> {
+    let slug = s.trim().to_ascii_lowercase();
+    crate::model::Tier::parse(&slug).ok_or_else(|| {
+        let known: Vec<&str> = crate::model::Tier::ALL.iter().map(|t| t.slug()).collect();
+        format!(
+            "unknown tier \u{201c}{s}\u{201d}; use one of {}",
+            known.join(", ")
+        )
+    })
 }
 
 /// Runs the parsed command; the error is the message to print before exiting with status 1.
@@ -108,8 +158,13 @@ pub fn run(cli: Cli, config: Config) -> Result<(), String> {
         Command::Admin(AdminCommand::SeedDemo { workspace, posts }) => {
             seed_demo(&config, workspace.as_deref(), posts)
         }
+        Command::Admin(AdminCommand::SetTier { workspace, tier }) => {
+            set_tier(&config, &workspace, tier)
+        }
         Command::Workflows(WorkflowsCommand::Validate { file }) => validate_workflow(&file),
         Command::Workflows(WorkflowsCommand::Sync { dir }) => sync_workflows(&config, dir),
+        Command::Workflow(WorkflowCommand::Run(args)) => workflow_run::run(&config, &args),
+        Command::Bench(BenchCommand::Engine(args)) => bench::engine(&config, &args),
     }
 }
 
@@ -206,6 +261,27 @@ fn seed_demo(config: &Config, workspace: Option<&str>, posts: usize) -> Result<(
             demo::STRATEGY_NAME
         ),
     }
+    Ok(())
+}
+
+fn set_tier(config: &Config, slug: &str, tier: crate::model::Tier) -> Result<(), String> {
+    use crate::service::usage;
+    let mut conn = app::open_connection(config)?;
+    let change = usage::set_tier(&mut conn, slug, tier).map_err(|e| e.to_string())?;
+    let b = &change.balance;
+    println!(
+        "/w/{} is now on {} (was {}): {} of {} credits used this month{}.",
+        change.workspace.slug,
+        change.new.name(),
+        change.old.name(),
+        b.used,
+        b.limit,
+        if change.new.overage_enabled() {
+            ", may go over"
+        } else {
+            ""
+        }
+    );
     Ok(())
 }
 

@@ -42,8 +42,12 @@ pub struct Config {
     pub bcrypt_cost: u32,
     /// How often an idle worker looks for due jobs.
     pub job_poll_ms: u64,
+    /// How long a job's worker may go silent before another takes it over (JOB_LEASE_SECS).
+    pub job_lease_secs: u64,
     /// The AI provider for workspace features (voice analysis), if one is configured.
     pub agent: Option<crate::workflow::agents::ProviderConfig>,
+    /// Every provider's base URL and key, for the agents workflows define.
+    pub providers: crate::workflow::agents::Providers,
 }
 
 impl std::fmt::Debug for Config {
@@ -58,6 +62,7 @@ impl std::fmt::Debug for Config {
             .field("deployment_env", &self.deployment_env)
             .field("workers", &self.workers)
             .field("agent", &self.agent)
+            .field("providers", &self.providers)
             .finish_non_exhaustive()
     }
 }
@@ -201,7 +206,20 @@ impl Config {
                 }
             }
         }
+        let job_lease_secs = match env.get("JOB_LEASE_SECS") {
+            None => 300,
+            Some(v) => match v.parse::<u64>() {
+                Ok(n) if (1..=86_400).contains(&n) => n,
+                _ => {
+                    return Err(err(
+                        "JOB_LEASE_SECS",
+                        "must be a whole number of seconds from 1 to 86400",
+                    ))
+                }
+            },
+        };
         let agent = crate::workflow::agents::ProviderConfig::from_env(|k| env.get(k));
+        let providers = crate::workflow::agents::Providers::from_env(|k| env.get(k));
         Ok(Config {
             database_url,
             bind,
@@ -215,7 +233,9 @@ impl Config {
             log_format,
             bcrypt_cost,
             job_poll_ms: 500,
+            job_lease_secs,
             agent,
+            providers,
         })
     }
 

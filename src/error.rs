@@ -24,6 +24,9 @@ pub enum AppError {
     BadRequest(String),
     #[error("{0}")]
     Conflict(String),
+    /// The workspace's plan does not cover this (out of credits); the message says what to do.
+    #[error("{0}")]
+    PaymentRequired(String),
     #[error("{message}")]
     RateLimited {
         message: String,
@@ -50,6 +53,7 @@ impl AppError {
             AppError::Csrf => "csrf_failed",
             AppError::BadRequest(_) => "bad_request",
             AppError::Conflict(_) => "conflict",
+            AppError::PaymentRequired(_) => "payment_required",
             AppError::RateLimited { .. } => "rate_limited",
             AppError::Internal(_) | AppError::Db(_) | AppError::Pool(_) => "internal",
         }
@@ -107,6 +111,7 @@ impl ResponseError for AppError {
             }
             AppError::BadRequest(_) => StatusCode::BAD_REQUEST,
             AppError::Conflict(_) => StatusCode::CONFLICT,
+            AppError::PaymentRequired(_) => StatusCode::PAYMENT_REQUIRED,
             AppError::RateLimited { .. } => StatusCode::TOO_MANY_REQUESTS,
             AppError::Internal(_) | AppError::Db(_) | AppError::Pool(_) => {
                 StatusCode::INTERNAL_SERVER_ERROR
@@ -150,6 +155,7 @@ impl ResponseError for AppError {
             StatusCode::FORBIDDEN => "Access denied",
             StatusCode::UNAUTHORIZED => "Sign-in required",
             StatusCode::TOO_MANY_REQUESTS => "Too many attempts",
+            StatusCode::PAYMENT_REQUIRED => "Out of credits",
             s if s.is_server_error() => "Something went wrong",
             _ => "That did not work",
         };

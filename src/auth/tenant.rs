@@ -80,3 +80,41 @@ pub(crate) fn for_system(workspace: &Workspace, acting_owner: &UserId) -> Tenant
         role: Role::Owner,
     }
 }
+
+/// The membership check for background jobs, which carry ids rather than a slug: `user_id`
+/// must still be an accepted member of the workspace when the job runs.
+pub(crate) fn check_membership_by_id(
+    conn: &mut DbConn,
+    user_id: &UserId,
+    workspace_id: &WorkspaceId,
+) -> QueryResult<Option<Tenant>> {
+    let role: Option<Role> = m::table
+        .filter(m::workspace_id.eq(workspace_id))
+        .filter(m::user_id.eq(user_id))
+        .filter(m::invite_status.eq(InviteStatus::Accepted))
+        .select(m::role)
+        .first(conn)
+        .optional()?;
+    Ok(role.map(|role| Tenant {
+        workspace_id: workspace_id.clone(),
+        user_id: user_id.clone(),
+        role,
+    }))
+}
+
+/// The workspace's owner acting for it, for a job whose requester has since left: the job
+/// must still be able to close its own record.
+pub(crate) fn owner_of(
+    conn: &mut DbConn,
+    workspace_id: &WorkspaceId,
+) -> QueryResult<Option<Tenant>> {
+    let owner: Option<UserId> = w::table
+        .filter(w::id.eq(workspace_id))
+        .select(w::owner_id)
+        .first(conn)
+        .optional()?;
+    match owner {
+        Some(owner) => check_membership_by_id(conn, &owner, workspace_id),
+        None => Ok(None),
+    }
+}

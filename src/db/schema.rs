@@ -26,6 +26,7 @@ diesel::table! {
         settings -> Text,
         created_at -> Timestamp,
         updated_at -> Timestamp,
+        tier -> Text,
     }
 }
 
@@ -350,6 +351,12 @@ diesel::allow_tables_to_appear_in_same_query!(
     approval_requests,
     approval_comments,
     workflow_configs,
+    workflow_runs,
+    workflow_outputs,
+    workflow_state_metrics,
+    workflow_events,
+    usage_periods,
+    credit_reservations,
 );
 
 diesel::table! {
@@ -426,6 +433,122 @@ diesel::table! {
         tier_required -> Nullable<Text>,
         enabled -> Bool,
         is_default -> Bool,
+        yaml -> Text,
+        created_at -> Timestamp,
+        updated_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    workflow_runs (id) {
+        id -> Text,
+        workspace_id -> Text,
+        started_by -> Text,
+        post_id -> Nullable<Text>,
+        config_slug -> Text,
+        config_name -> Text,
+        config_yaml -> Text,
+        config_hash -> Text,
+        overlay -> Text,
+        voice -> Nullable<Text>,
+        title -> Text,
+        story -> Text,
+        status -> Text,
+        control -> Nullable<Text>,
+        current_state -> Text,
+        final_state -> Nullable<Text>,
+        step -> Integer,
+        machine -> Text,
+        pending_input -> Nullable<Text>,
+        input_tokens -> BigInt,
+        output_tokens -> BigInt,
+        cost_micros -> BigInt,
+        active_ms -> BigInt,
+        credits_reserved -> BigInt,
+        credits_used -> BigInt,
+        error -> Nullable<Text>,
+        started_at -> Timestamp,
+        finished_at -> Nullable<Timestamp>,
+        updated_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    workflow_outputs (id) {
+        id -> Text,
+        workspace_id -> Text,
+        run_id -> Text,
+        step -> Integer,
+        state_name -> Text,
+        agent -> Text,
+        output_type -> Text,
+        content -> Text,
+        score -> Nullable<Integer>,
+        decision -> Nullable<Text>,
+        created_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    workflow_state_metrics (id) {
+        id -> Text,
+        workspace_id -> Text,
+        run_id -> Text,
+        step -> Integer,
+        state_name -> Text,
+        agent -> Text,
+        model -> Text,
+        success -> Bool,
+        error -> Nullable<Text>,
+        input_tokens -> BigInt,
+        output_tokens -> BigInt,
+        cost_micros -> BigInt,
+        latency_ms -> BigInt,
+        created_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    workflow_events (id) {
+        id -> BigInt,
+        workspace_id -> Text,
+        run_id -> Text,
+        kind -> Text,
+        payload -> Text,
+        created_at -> Timestamp,
+    }
+}
+
+diesel::joinable!(workflow_outputs -> workflow_runs (run_id));
+diesel::joinable!(workflow_state_metrics -> workflow_runs (run_id));
+diesel::joinable!(workflow_events -> workflow_runs (run_id));
+
+diesel::table! {
+    usage_periods (id) {
+        id -> Text,
+        workspace_id -> Text,
+        period_start -> Timestamp,
+        period_end -> Timestamp,
+        credits_used -> BigInt,
+        credits_limit -> BigInt,
+        overage_credits -> BigInt,
+        created_at -> Timestamp,
+        updated_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    credit_reservations (id) {
+        id -> Text,
+        workspace_id -> Text,
+        usage_period_id -> Text,
+        resource_type -> Text,
+        resource_id -> Nullable<Text>,
+        amount -> BigInt,
+        confirmed_amount -> BigInt,
+        status -> Text,
+        idempotency_key -> Text,
+        expires_at -> Timestamp,
         created_at -> Timestamp,
         updated_at -> Timestamp,
     }

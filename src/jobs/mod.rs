@@ -13,6 +13,7 @@ crate::text_enum!(
         NotifyEmail => "notify_email",
         DueReminders => "due_reminders",
         ApprovalReminders => "approval_reminders",
+        WorkflowStep => "workflow_step",
     }
 );
 
@@ -25,6 +26,9 @@ impl JobKind {
             JobKind::NotifyEmail => 8,
             JobKind::DueReminders => 3,
             JobKind::ApprovalReminders => 3,
+            // Agent failures are outcomes, not job failures; only an unavailable database
+            // fails a step, and a run should outlast a long outage.
+            JobKind::WorkflowStep => 20,
         }
     }
 }

@@ -10,9 +10,21 @@ use crate::db::DbConn;
 use crate::jobs::JobKind;
 use crate::model::{now, Job, JobId, JobStatus};
 
+/// How long a claimed job is held before another worker may take it over. Long jobs renew
+/// it with `extend_lease`.
 pub const LEASE: Duration = Duration::minutes(5);
 
 pub fn enqueue(conn: &mut DbConn, kind: JobKind, payload: &str) -> QueryResult<JobId> {
+    enqueue_at(conn, kind, payload, now())
+}
+
+/// Enqueues a job that becomes due at `run_at`.
+pub fn enqueue_at(
+    conn: &mut DbConn,
+    kind: JobKind,
+    payload: &str,
+    run_at: chrono::NaiveDateTime,
+) -> QueryResult<JobId> {
     let id = JobId::new();
     let at = now();
     diesel::insert_into(j::table)
@@ -21,7 +33,7 @@ pub fn enqueue(conn: &mut DbConn, kind: JobKind, payload: &str) -> QueryResult<J
             j::kind.eq(kind.as_str()),
             j::payload.eq(payload),
             j::status.eq(JobStatus::Queued),
-            j::run_at.eq(at),
+            j::run_at.eq(run_at),
             j::attempts.eq(0),
             j::max_attempts.eq(kind.max_attempts()),
             j::created_at.eq(at),
@@ -42,9 +54,9 @@ struct ClaimedId {
 /// PostgreSQL: one statement with `FOR UPDATE SKIP LOCKED`, so workers on many instances never
 /// wait on each other. SQLite has a single writer: pick a candidate, then take it with a
 /// conditional update that only one worker can win.
-pub fn claim(conn: &mut DbConn, worker: &str) -> QueryResult<Option<Job>> {
+pub fn claim(conn: &mut DbConn, worker: &str, lease: Duration) -> QueryResult<Option<Job>> {
     let at = now();
-    let until = at + LEASE;
+    let until = at + lease;
     let claimed_id: Option<String> = match conn {
         DbConn::Pg(pg) => diesel::sql_query(
             "UPDATE jobs SET status = 'running', locked_by = $1, locked_until = $2, \
@@ -97,6 +109,24 @@ pub fn claim(conn: &mut DbConn, worker: &str) -> QueryResult<Option<Job>> {
             .optional(),
         None => Ok(None),
     }
+}
+
+/// Renews the lease of a job this worker still holds.
+pub fn extend_lease(
+    conn: &mut DbConn,
+    id: &JobId,
+    worker: &str,
+    lease: Duration,
+) -> QueryResult<bool> {
+    let n = diesel::update(
+        j::table
+            .find(id)
+            .filter(j::locked_by.eq(worker))
+            .filter(j::status.eq(JobStatus::Running)),
+    )
+    .set(j::locked_until.eq(now() + lease))
+    .execute(conn)?;
+    Ok(n == 1)
 }
 
 /// Marks the job done, if this worker still holds it.

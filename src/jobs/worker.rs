@@ -19,6 +19,10 @@ pub struct JobContext {
     pub agent: Option<crate::workflow::agents::ProviderConfig>,
     /// Base of the links in emails (PUBLIC_URL).
     pub public_url: String,
+    /// Keys and base URLs of the LLM providers workflow runs call.
+    pub providers: crate::workflow::agents::Providers,
+    /// How long a claimed job is held before another worker may take it over.
+    pub lease: chrono::Duration,
 }
 
 pub struct WorkerPool {
@@ -113,12 +117,12 @@ fn run(
 /// Runs one due job. Returns whether there was one.
 pub fn run_one(pool: &DbPool, ctx: &JobContext, worker: &str) -> Result<bool, String> {
     let mut conn = pool.get().map_err(|e| e.to_string())?;
-    let Some(job) = queue::claim(&mut conn, worker).map_err(|e| e.to_string())? else {
+    let Some(job) = queue::claim(&mut conn, worker, ctx.lease).map_err(|e| e.to_string())? else {
         return Ok(false);
     };
     // The connection goes back to the pool while the job works.
     drop(conn);
-    let outcome = execute(ctx, pool, &job);
+    let outcome = execute(ctx, pool, &job, worker);
     let mut conn = pool.get().map_err(|e| e.to_string())?;
     match outcome {
         Ok(()) => {
@@ -146,7 +150,7 @@ pub struct JobError {
     pub permanent: bool,
 }
 
-fn execute(ctx: &JobContext, pool: &DbPool, job: &Job) -> Result<(), JobError> {
+fn execute(ctx: &JobContext, pool: &DbPool, job: &Job, worker: &str) -> Result<(), JobError> {
     let Some(kind) = JobKind::parse(&job.kind) else {
         return Err(JobError {
             message: format!("unknown job kind {:?}", job.kind),
@@ -167,6 +171,7 @@ fn execute(ctx: &JobContext, pool: &DbPool, job: &Job) -> Result<(), JobError> {
             })
         }
         JobKind::AnalyzeVoice => analyze_voice(ctx, pool, job),
+        JobKind::WorkflowStep => workflow_step(ctx, pool, job, worker),
         JobKind::DueReminders => {
             let mut conn = pool.get().map_err(|e| JobError {
                 message: e.to_string(),
@@ -247,5 +252,57 @@ fn analyze_voice(ctx: &JobContext, pool: &DbPool, job: &Job) -> Result<(), JobEr
             message: e.to_string(),
             permanent: false,
         }),
+    }
+}
+
+fn workflow_step(ctx: &JobContext, pool: &DbPool, job: &Job, worker: &str) -> Result<(), JobError> {
+    use crate::workflow::engine::{self, EngineCtx, StepError, StepJob};
+    let payload: StepJob = serde_json::from_str(&job.payload).map_err(|e| JobError {
+        message: format!("bad payload: {e}"),
+        permanent: true,
+    })?;
+    // Renews the lease at most every third of its length while agents work, so a long state
+    // is not taken over by another worker, yet a crashed worker's run resumes soon.
+    let last_beat = std::sync::Mutex::new(Instant::now());
+    let every = (ctx.lease / 3).to_std().unwrap_or(Duration::from_secs(60));
+    let heartbeat = || {
+        let Ok(mut last) = last_beat.lock() else {
+            return;
+        };
+        if last.elapsed() < every {
+            return;
+        }
+        *last = Instant::now();
+        if let Ok(mut conn) = pool.get() {
+            if let Err(e) = queue::extend_lease(&mut conn, &job.id, worker, ctx.lease) {
+                tracing::warn!(job_id = %job.id, error = %e, "cannot renew the job lease");
+            }
+        }
+    };
+    let engine_ctx = EngineCtx {
+        pool,
+        providers: &ctx.providers,
+        heartbeat: Some(&heartbeat),
+    };
+    match engine::run_step(&engine_ctx, &payload) {
+        Ok(()) => Ok(()),
+        Err(StepError::Retry(message)) if job.attempts >= job.max_attempts => {
+            engine::fail_run(pool, &payload, &message);
+            Err(JobError {
+                message,
+                permanent: true,
+            })
+        }
+        Err(StepError::Retry(message)) => Err(JobError {
+            message,
+            permanent: false,
+        }),
+        Err(StepError::Fatal(message)) => {
+            engine::fail_run(pool, &payload, &message);
+            Err(JobError {
+                message,
+                permanent: true,
+            })
+        }
     }
 }

@@ -5,10 +5,14 @@ pub mod sql_text;
 pub mod approvals;
 pub mod content;
 pub mod notify;
+pub mod runs;
+pub mod usage;
 
 pub use approvals::*;
 pub use content::*;
 pub use notify::*;
+pub use runs::*;
+pub use usage::*;
 
 use chrono::NaiveDateTime;
 use diesel::prelude::*;

@@ -13,6 +13,7 @@ pub mod post_versions;
 pub mod posts;
 pub mod publications;
 pub mod reset_tokens;
+pub mod runs;
 pub mod users;
 pub mod voice;
 pub mod voice_profiles;

@@ -21,6 +21,8 @@ pub struct WorkflowConfigRow {
     pub tier_required: Option<String>,
     pub enabled: bool,
     pub is_default: bool,
+    /// The workflow file's text as last synced.
+    pub yaml: String,
     pub created_at: NaiveDateTime,
     pub updated_at: NaiveDateTime,
 }
@@ -37,6 +39,7 @@ pub struct WorkflowConfigFields {
     pub tier_required: Option<String>,
     pub enabled: bool,
     pub is_default: bool,
+    pub yaml: String,
 }
 
 impl WorkflowConfigRow {
@@ -50,6 +53,7 @@ impl WorkflowConfigRow {
             tier_required: self.tier_required.clone(),
             enabled: self.enabled,
             is_default: self.is_default,
+            yaml: self.yaml.clone(),
         }
     }
 }

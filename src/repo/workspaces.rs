@@ -78,3 +78,15 @@ pub fn find_by_slug_for_operator(conn: &mut DbConn, slug: &str) -> QueryResult<O
 pub fn slug_of(conn: &mut DbConn, id: &crate::model::WorkspaceId) -> QueryResult<Option<String>> {
     w::table.find(id).select(w::slug).first(conn).optional()
 }
+
+/// The workspace's settings object (a JSON object; `{}` when unset or unreadable).
+pub fn settings(
+    conn: &mut DbConn,
+    tenant: &crate::auth::Tenant,
+) -> QueryResult<serde_json::Map<String, serde_json::Value>> {
+    let raw: String = crate::db::schema::workspaces::table
+        .find(tenant.workspace_id())
+        .select(crate::db::schema::workspaces::settings)
+        .first(conn)?;
+    Ok(serde_json::from_str(&raw).unwrap_or_default())
+}

@@ -18,6 +18,7 @@ pub mod post_page;
 pub mod posts;
 pub mod public;
 pub mod request_meta;
+pub mod runs;
 pub mod settings;
 pub mod shell;
 pub mod strategy;
@@ -127,6 +128,29 @@ pub static WORKSPACE_ROUTES: &[(Method, &str, RouteFn)] = &[
     }),
     (Method::GET, "/board/events", || {
         web::route().to(board::events)
+    }),
+    // workflow run routes
+    (Method::GET, "/runs", || web::route().to(runs::index)),
+    (Method::GET, "/runs/new", || web::route().to(runs::new_form)),
+    (Method::POST, "/runs", || web::route().to(runs::create)),
+    (Method::GET, "/runs/{id}", || web::route().to(runs::show)),
+    (Method::GET, "/runs/{id}/panels", || {
+        web::route().to(runs::panels)
+    }),
+    (Method::GET, "/runs/{id}/events", || {
+        web::route().to(runs::events)
+    }),
+    (Method::POST, "/runs/{id}/answer", || {
+        web::route().to(runs::answer)
+    }),
+    (Method::POST, "/runs/{id}/pause", || {
+        web::route().to(runs::pause)
+    }),
+    (Method::POST, "/runs/{id}/resume", || {
+        web::route().to(runs::resume)
+    }),
+    (Method::POST, "/runs/{id}/abort", || {
+        web::route().to(runs::abort)
     }),
     // post page routes
     (Method::GET, "/posts/{id}", || {

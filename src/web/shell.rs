@@ -49,6 +49,7 @@ pub struct Shell {
 pub enum Section {
     Dashboard,
     Board,
+    Runs,
     Strategy,
     Finished,
     Voice,
@@ -126,6 +127,8 @@ impl Shell {
                     ("Dashboard", "", Scope::ContentRead, Section::Dashboard),
                     // board nav
                     ("Board", "/board", Scope::ContentRead, Section::Board),
+                    // runs nav
+                    ("Runs", "/runs", Scope::WorkflowRead, Section::Runs),
                     // strategy nav
                     (
                         "Strategy",

@@ -3,3 +3,6 @@
 
 pub mod agents;
 pub mod config;
+pub mod engine;
+pub mod machine;
+pub mod prompt;

@@ -43,6 +43,66 @@ fn openai_compatible_request_and_response() {
         json!({"role": "system", "content": "You are terse."})
     );
     assert_eq!(sent.body["messages"][1]["role"], "user");
+    assert!(sent.body.get("response_format").is_none());
+}
+
+fn json_request() -> AgentRequest {
+    let mut r = request();
+    r.json = true;
+    r
+}
+
+#[test]
+fn json_requests_switch_on_each_providers_json_mode() {
+    let fake = FakeLlm::start(vec![openai_reply("{\"score\": 8}")]);
+    config(
+        ProviderKind::Groq,
+        &fake.base_url,
+        "llama-3.3-70b-versatile",
+    )
+    .agent()
+    .unwrap()
+    .invoke(&json_request())
+    .unwrap();
+    assert_eq!(
+        fake.requests()[0].body["response_format"],
+        json!({"type": "json_object"})
+    );
+
+    let fake = FakeLlm::start(vec![Reply::json(
+        200,
+        json!({"candidates": [{"content": {"parts": [{"text": "{}"}]}}]}),
+    )]);
+    config(ProviderKind::Gemini, &fake.base_url, "gemini-2.0-flash")
+        .agent()
+        .unwrap()
+        .invoke(&json_request())
+        .unwrap();
+    assert_eq!(
+        fake.requests()[0].body["generationConfig"]["responseMimeType"],
+        "application/json"
+    );
+
+    let fake = FakeLlm::start(vec![Reply::json(
+        200,
+        json!({"content": [{"type": "text", "text": "{}"}], "usage": {}}),
+    )]);
+    config(ProviderKind::Anthropic, &fake.base_url, "claude-sonnet-4-5")
+        .agent()
+        .unwrap()
+        .invoke(&json_request())
+        .unwrap();
+    let body = &fake.requests()[0].body;
+    assert!(body.get("response_format").is_none() && body.get("generationConfig").is_none());
+}
+
+#[test]
+fn a_workflow_agents_max_tokens_replaces_the_requests() {
+    let fake = FakeLlm::start(vec![openai_reply("ok")]);
+    let mut c = config(ProviderKind::OpenAi, &fake.base_url, "gpt-4o-mini");
+    c.max_tokens = Some(777);
+    c.agent().unwrap().invoke(&request()).unwrap();
+    assert_eq!(fake.requests()[0].body["max_tokens"], 777);
 }
 
 #[test]
@@ -96,6 +156,9 @@ fn gemini_generate_content_request_and_response() {
         "You are terse."
     );
     assert_eq!(sent.body["contents"][0]["parts"][0]["text"], "Say hello.");
+    assert!(sent.body["generationConfig"]
+        .get("responseMimeType")
+        .is_none());
 }
 
 #[test]
@@ -155,6 +218,10 @@ fn an_unreachable_ollama_says_where_it_looked() {
     assert!(matches!(err, AgentError::Unreachable { .. }));
     assert!(
         text.contains(&format!("127.0.0.1:{port}/v1/chat/completions")),
+        "{text}"
+    );
+    assert!(
+        text.contains("Start Ollama") && text.contains("OLLAMA_URL"),
         "{text}"
     );
 }

@@ -1,10 +1,11 @@
-//! The command line: migrations, creating a user, and configuration errors.
+//! The command line: migrations, creating a user, running a workflow, and configuration
+//! errors.
 
 use std::io::Write;
 use std::process::{Command, Stdio};
 
 use diesel::prelude::*;
-use postmagiq::db::schema::{users, workspaces};
+use postmagiq::db::schema::{users, workflow_runs, workspaces};
 
 fn postmagiq(data: &std::path::Path, db_url: &str) -> Command {
     let mut cmd = Command::new(env!("CARGO_BIN_EXE_postmagiq"));
@@ -192,6 +193,7 @@ fn help_is_available_for_every_command() {
         vec!["migrate", "--help"],
         vec!["admin", "--help"],
         vec!["admin", "create-user", "--help"],
+        vec!["workflow", "run", "--help"],
     ] {
         let out = Command::new(env!("CARGO_BIN_EXE_postmagiq"))
             .args(&args)
@@ -203,4 +205,134 @@ fn help_is_available_for_every_command() {
             "{args:?}"
         );
     }
+}
+
+/// A database with one account, made through `admin create-user`, and a story file.
+fn with_account_and_story(dir: &std::path::Path, url: &str) -> std::path::PathBuf {
+    let mut child = postmagiq(dir, url)
+        .args([
+            "admin",
+            "create-user",
+            "--email",
+            "ann@example.com",
+            "--name",
+            "Ann Author",
+        ])
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    child
+        .stdin
+        .take()
+        .unwrap()
+        .write_all(b"a long author passphrase\n")
+        .unwrap();
+    let out = child.wait_with_output().unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let story = dir.join("story.txt");
+    std::fs::write(
+        &story,
+        "Last spring our support queue doubled in six weeks. We had two people answering \
+         tickets.\n\nWe rewrote the settings page in a week. Tickets fell from ninety a month \
+         to twelve.\n",
+    )
+    .unwrap();
+    story
+}
+
+fn workflow_run(
+    dir: &std::path::Path,
+    url: &str,
+    story: &std::path::Path,
+    stdin: &[u8],
+) -> std::process::Output {
+    let mut child = postmagiq(dir, url)
+        .args(["workflow", "run", "--config", "demo", "--story"])
+        .arg(story)
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    child.stdin.take().unwrap().write_all(stdin).unwrap();
+    child.wait_with_output().unwrap()
+}
+
+fn run_statuses(url: &str) -> Vec<String> {
+    let pool = postmagiq::db::build_pool(url, 1).unwrap();
+    let mut conn = pool.get().unwrap();
+    workflow_runs::table
+        .select(workflow_runs::status)
+        .load(&mut conn)
+        .unwrap()
+}
+
+#[test]
+fn workflow_run_prints_each_event_and_the_approved_post_and_exits_0() {
+    let dir = tempfile::tempdir().unwrap();
+    let database = crate::support::db::TestDatabase::create(dir.path());
+    let story = with_account_and_story(dir.path(), &database.url);
+    let out = workflow_run(dir.path(), &database.url, &story, b"yes\n");
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "{stdout}\n{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(stdout.contains("in /w/ann-s-workspace"), "{stdout}");
+    assert!(stdout.contains("Run started with Demo"), "{stdout}");
+    assert!(
+        stdout.contains("== Waiting for you at human-approval =="),
+        "{stdout}"
+    );
+    assert!(stdout.contains("Answer received: approved"), "{stdout}");
+    let (_, post) = stdout.split_once("== Final post ==").expect(&stdout);
+    assert!(
+        post.contains("Tickets fell from ninety a month to twelve."),
+        "{stdout}"
+    );
+    assert!(post.contains("Status: complete"), "{stdout}");
+    assert!(post.contains("Credits: 0 used"), "{stdout}");
+    assert_eq!(run_statuses(&database.url), vec!["complete".to_string()]);
+}
+
+#[test]
+fn workflow_run_with_no_answer_aborts_and_exits_1() {
+    let dir = tempfile::tempdir().unwrap();
+    let database = crate::support::db::TestDatabase::create(dir.path());
+    let story = with_account_and_story(dir.path(), &database.url);
+    let out = workflow_run(dir.path(), &database.url, &story, b"");
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert_eq!(out.status.code(), Some(1), "{stdout}");
+    assert!(stdout.contains("Answer received: abort"), "{stdout}");
+    assert!(stdout.contains("Status: aborted"), "{stdout}");
+    assert!(
+        String::from_utf8_lossy(&out.stderr).contains("error: the run ended aborted"),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert_eq!(run_statuses(&database.url), vec!["aborted".to_string()]);
+}
+
+#[test]
+fn workflow_run_without_an_account_says_how_to_make_one() {
+    let dir = tempfile::tempdir().unwrap();
+    let database = crate::support::db::TestDatabase::create(dir.path());
+    let story = dir.path().join("story.txt");
+    std::fs::write(&story, "A story.").unwrap();
+    let out = workflow_run(dir.path(), &database.url, &story, b"");
+    assert_eq!(out.status.code(), Some(1));
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        stderr.contains("create an account first (postmagiq admin create-user")
+            && stderr.contains("or pass --workspace"),
+        "{stderr}"
+    );
 }

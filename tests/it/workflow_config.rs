@@ -128,12 +128,12 @@ fn sync_adds_the_built_in_workflows_once_and_updates_them_by_slug() {
     }
     let before = rows(&database.url);
     assert_eq!(before.len(), 6);
-    let ollama = before.iter().find(|r| r.slug == "ollama").unwrap();
-    assert!(ollama.is_default, "development's default is ollama");
-    assert_eq!(ollama.environment, "development");
+    let demo = before.iter().find(|r| r.slug == "demo").unwrap();
+    assert!(demo.is_default, "development's default is the offline demo");
+    assert_eq!(demo.environment, "development");
     assert_eq!(before.iter().filter(|r| r.is_default).count(), 1);
     let claude = before.iter().find(|r| r.slug == "claude").unwrap();
-    assert_eq!(claude.tier_required.as_deref(), Some("premium"));
+    assert_eq!(claude.tier_required.as_deref(), Some("pro"));
     assert!(claude.features.starts_with("[\"story-review\""));
 
     let again = postmagiq(dir.path(), &database.url, &["workflows", "sync"]);

@@ -16,12 +16,13 @@ impl Anthropic {
     }
 }
 
+// Anthropic has no JSON mode switch; `request.json` relies on the prompt alone.
 impl Agent for Anthropic {
     fn invoke(&self, request: &AgentRequest) -> Result<AgentResponse, AgentError> {
         let body = json!({
             "model": self.config.model,
             "system": request.system,
-            "max_tokens": request.max_tokens,
+            "max_tokens": self.config.max_tokens(request),
             "temperature": request.temperature,
             "messages": request.messages.iter().map(|m| json!({
                 "role": match m.role { Role::User => "user", Role::Assistant => "assistant" },

@@ -18,17 +18,20 @@ impl Gemini {
 
 impl Agent for Gemini {
     fn invoke(&self, request: &AgentRequest) -> Result<AgentResponse, AgentError> {
-        let body = json!({
+        let mut body = json!({
             "systemInstruction": { "parts": [{ "text": request.system }] },
             "contents": request.messages.iter().map(|m| json!({
                 "role": match m.role { Role::User => "user", Role::Assistant => "model" },
                 "parts": [{ "text": m.content }],
             })).collect::<Vec<_>>(),
             "generationConfig": {
-                "maxOutputTokens": request.max_tokens,
+                "maxOutputTokens": self.config.max_tokens(request),
                 "temperature": request.temperature,
             },
         });
+        if request.json {
+            body["generationConfig"]["responseMimeType"] = json!("application/json");
+        }
         let url = format!(
             "{}/v1beta/models/{}:generateContent",
             self.config.base_url, self.config.model

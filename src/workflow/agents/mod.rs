@@ -2,16 +2,21 @@
 //! completions (OpenAI, Groq, Ollama's /v1, any bring-your-own endpoint) and Google Gemini.
 //! Each adapter speaks the provider's real wire format, counts tokens from the response,
 //! prices the call, times out, and retries 429/5xx with backoff (honouring Retry-After).
+//! A built-in offline demo agent stands in for all of them when no AI should be used.
 
 mod anthropic;
+pub mod demo;
 mod gemini;
 mod http;
 mod openai;
 pub mod pricing;
+pub mod providers;
 
 use std::time::Duration;
 
+pub use demo::DemoAgent;
 pub use pricing::Pricing;
+pub use providers::Providers;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Role {
@@ -32,6 +37,9 @@ pub struct AgentRequest {
     pub messages: Vec<Message>,
     pub max_tokens: u32,
     pub temperature: f32,
+    /// Ask for one JSON object as the whole answer (a verdict); adapters that support a JSON
+    /// mode switch it on.
+    pub json: bool,
 }
 
 impl AgentRequest {
@@ -44,6 +52,7 @@ impl AgentRequest {
             }],
             max_tokens: 2048,
             temperature: 0.4,
+            json: false,
         }
     }
 }
@@ -120,7 +129,7 @@ impl ProviderKind {
         }
     }
 
-    fn default_base_url(self) -> &'static str {
+    pub fn default_base_url(self) -> &'static str {
         match self {
             ProviderKind::Anthropic => "https://api.anthropic.com",
             ProviderKind::OpenAi => "https://api.openai.com/v1",
@@ -141,7 +150,8 @@ impl ProviderKind {
     }
 
     /// The environment variables that configure this provider: (key, base URL, model).
-    fn env_names(self) -> (&'static str, &'static str, &'static str) {
+    /// Ollama has no key variable: its key name is empty.
+    pub fn env_names(self) -> (&'static str, &'static str, &'static str) {
         match self {
             ProviderKind::Anthropic => {
                 ("ANTHROPIC_API_KEY", "ANTHROPIC_BASE_URL", "ANTHROPIC_MODEL")
@@ -164,6 +174,9 @@ pub struct ProviderConfig {
     pub timeout: Duration,
     pub max_retries: u32,
     pub pricing: Pricing,
+    /// A fixed answer-length limit that replaces the request's own (from a workflow agent's
+    /// `max_tokens`).
+    pub max_tokens: Option<u32>,
 }
 
 impl std::fmt::Debug for ProviderConfig {
@@ -197,6 +210,7 @@ impl ProviderConfig {
             model,
             timeout: Duration::from_secs(120),
             max_retries: 3,
+            max_tokens: None,
         }
     }
 
@@ -227,6 +241,11 @@ impl ProviderConfig {
             }
         }
         None
+    }
+
+    /// The answer-length limit for one call.
+    fn max_tokens(&self, request: &AgentRequest) -> u32 {
+        self.max_tokens.unwrap_or(request.max_tokens)
     }
 
     /// The adapter for this provider.

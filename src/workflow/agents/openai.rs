@@ -15,6 +15,26 @@ impl OpenAiCompatible {
         Self { config, client }
     }
 
+    /// A local Ollama that does not answer is almost always one that is not running; say
+    /// how to fix that rather than only where we looked.
+    fn explain(&self, error: AgentError) -> AgentError {
+        match error {
+            AgentError::Unreachable {
+                provider,
+                url,
+                detail,
+            } if self.config.kind == ProviderKind::Ollama => AgentError::Unreachable {
+                provider,
+                url,
+                detail: format!(
+                    "{detail}. Start Ollama (`ollama serve`) or set OLLAMA_URL to the address \
+                     it listens on"
+                ),
+            },
+            other => other,
+        }
+    }
+
     fn url(&self) -> String {
         // Ollama's OpenAI-compatible API lives under /v1 of its base URL.
         match self.config.kind {
@@ -35,18 +55,22 @@ impl Agent for OpenAiCompatible {
                 "content": m.content,
             })
         }));
-        let body = json!({
+        let mut body = json!({
             "model": self.config.model,
             "messages": messages,
-            "max_tokens": request.max_tokens,
+            "max_tokens": self.config.max_tokens(request),
             "temperature": request.temperature,
         });
+        if request.json {
+            body["response_format"] = json!({"type": "json_object"});
+        }
         let mut headers = Vec::new();
         if let Some(key) = &self.config.api_key {
             headers.push(("authorization", format!("Bearer {key}")));
         }
         let (answer, latency_ms) =
-            post_json(&self.client, &self.config, &self.url(), &headers, &body)?;
+            post_json(&self.client, &self.config, &self.url(), &headers, &body)
+                .map_err(|e| self.explain(e))?;
         let content = answer
             .pointer("/choices/0/message/content")
             .and_then(Value::as_str)

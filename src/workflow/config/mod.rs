@@ -79,6 +79,8 @@ pub struct Loaded {
     pub slug: String,
     pub entry: RegistryEntry,
     pub config: WorkflowConfig,
+    /// The file's text, stored with the synced row so runs use exactly what was validated.
+    pub text: String,
 }
 
 /// The registry and every workflow it lists, all valid; otherwise every problem found, each
@@ -109,6 +111,7 @@ pub fn load_all(source: &Source) -> Result<(Registry, Vec<Loaded>), Vec<String>>
                 slug: slug.value.clone(),
                 entry: entry.clone(),
                 config,
+                text: text.clone(),
             }),
             Err(errs) => problems.extend(errs.iter().map(|e| e.in_file(&source.display(file)))),
         }

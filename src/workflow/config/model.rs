@@ -84,6 +84,65 @@ pub struct WorkflowConfig {
     /// Model id → price, overriding the built-in price list for this workflow.
     #[serde(default)]
     pub pricing: Entries<Price>,
+    /// How many credits a run of this workflow costs.
+    #[serde(default)]
+    pub credit_weights: CreditWeights,
+    /// Agent swaps for the draft and audit fan-outs by subscription tier.
+    #[serde(default)]
+    pub tiers: Option<TierOverlays>,
+}
+
+/// Credits = `base_cost` + a weight per agent call; premium agents weigh more because their
+/// models cost more per token.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct CreditWeights {
+    #[serde(default)]
+    pub base_cost: u32,
+    #[serde(default = "default_standard_weight")]
+    pub standard: u32,
+    #[serde(default = "default_premium_weight")]
+    pub premium: u32,
+    #[serde(default)]
+    pub premium_agents: Vec<Spanned<String>>,
+}
+
+impl Default for CreditWeights {
+    fn default() -> Self {
+        CreditWeights {
+            base_cost: 0,
+            standard: default_standard_weight(),
+            premium: default_premium_weight(),
+            premium_agents: Vec::new(),
+        }
+    }
+}
+
+fn default_standard_weight() -> u32 {
+    1
+}
+
+fn default_premium_weight() -> u32 {
+    5
+}
+
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct TierOverlays {
+    #[serde(default)]
+    pub standard: Option<Overlay>,
+    #[serde(default)]
+    pub premium: Option<Overlay>,
+}
+
+/// The agents that replace a fan-out's own list for one tier.
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Overlay {
+    #[serde(default)]
+    pub draft_agents: Vec<Spanned<String>>,
+    #[serde(default)]
+    pub audit_agents: Vec<Spanned<String>>,
 }
 
 #[derive(Debug, Clone, Deserialize)]
@@ -121,6 +180,8 @@ pub enum Provider {
     Groq,
     Gemini,
     Ollama,
+    /// The built-in offline agent: no AI, no network, no key; deterministic text.
+    Demo,
 }
 
 #[derive(Debug, Clone, Deserialize)]
@@ -276,4 +337,7 @@ pub struct CircuitBreaker {
     pub timeout_minutes: Option<Spanned<u32>>,
     #[serde(default)]
     pub cost_limit_usd: Option<Spanned<f64>>,
+    /// Where a run goes when a person answers a soft break with feedback.
+    #[serde(default)]
+    pub feedback_target: Option<Spanned<String>>,
 }

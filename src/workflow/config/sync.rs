@@ -42,6 +42,7 @@ pub fn fields_for(loaded: &Loaded, default_slug: Option<&str>) -> WorkflowConfig
         tier_required: e.tier_required.clone(),
         enabled: e.enabled,
         is_default: default_slug == Some(loaded.slug.as_str()),
+        yaml: loaded.text.clone(),
     }
 }
 
@@ -84,4 +85,20 @@ pub fn sync(
         }
         Ok(out)
     })
+}
+
+/// On a fresh installation, fills `workflow_configs` from the built-in registry so the New
+/// run page has workflows without a manual `workflows sync`. A table that already has rows
+/// is left alone: an operator's sync (perhaps from a folder of their own) wins.
+pub fn ensure_synced(conn: &mut DbConn, deployment_env: &str) -> Result<usize, String> {
+    if !repo::list_all_global(conn)
+        .map_err(|e| e.to_string())?
+        .is_empty()
+    {
+        return Ok(0);
+    }
+    let (registry, loaded) =
+        super::load_all(&super::Source::Embedded).map_err(|problems| problems.join("; "))?;
+    let changes = sync(conn, &registry, &loaded, deployment_env).map_err(|e| e.to_string())?;
+    Ok(changes.len())
 }

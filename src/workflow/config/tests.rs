@@ -155,7 +155,8 @@ fn every_shipped_workflow_validates_on_disk_and_embedded() {
         for want in ["groq", "claude", "openai", "gemini", "ollama", "demo"] {
             assert!(slugs.contains(&want), "{slugs:?}");
         }
-        assert_eq!(registry.default_for("development"), Some("ollama"));
+        // Development runs offline by default; production never defaults to the demo.
+        assert_eq!(registry.default_for("development"), Some("demo"));
         assert_eq!(registry.default_for("production"), Some("groq"));
         for l in &loaded {
             assert!(l.config.states.len() >= 10, "{}", l.slug);

@@ -154,6 +154,7 @@ pub fn validate(
 
     check_graph(config, states_line, &states, &mut errors);
     check_breaker(config, &mut errors);
+    check_credits_and_tiers(config, text, &mut errors);
 
     errors.sort_by_key(|e| e.line);
     errors.dedup();
@@ -405,6 +406,25 @@ fn check_breaker(config: &WorkflowConfig, errors: &mut Vec<ConfigError>) {
             ));
         }
     }
+    if let Some(target) = &cb.feedback_target {
+        match config.states.get(&target.value) {
+            None => errors.push(ConfigError::new(
+                line_of(target),
+                format!(
+                    "circuit_breaker.feedback_target names unknown state `{}`",
+                    target.value
+                ),
+            )),
+            Some(state) if state.kind == StateType::Terminal => errors.push(ConfigError::new(
+                line_of(target),
+                format!(
+                    "circuit_breaker.feedback_target `{}` is a terminal state; feedback needs a state that does work",
+                    target.value
+                ),
+            )),
+            Some(_) => {}
+        }
+    }
     if let Some(cost) = &cb.cost_limit_usd {
         if cost.value.is_nan() || cost.value <= 0.0 {
             errors.push(ConfigError::new(
@@ -423,6 +443,57 @@ fn check_breaker(config: &WorkflowConfig, errors: &mut Vec<ConfigError>) {
     }
 }
 
+/// Premium agents and tier overlays must name real agents, and a tier must say who drafts
+/// and who audits: an empty list would leave a fan-out with nobody to run.
+fn check_credits_and_tiers(config: &WorkflowConfig, text: &str, errors: &mut Vec<ConfigError>) {
+    let known = |agent: &Spanned<String>, what: &str, errors: &mut Vec<ConfigError>| {
+        if config.agents.get(&agent.value).is_none() {
+            errors.push(ConfigError::new(
+                line_of(agent),
+                format!(
+                    "{what} names agent `{}`, which is not defined under `agents`",
+                    agent.value
+                ),
+            ));
+        }
+    };
+    for agent in &config.credit_weights.premium_agents {
+        known(agent, "credit_weights.premium_agents", errors);
+    }
+    let Some(tiers) = &config.tiers else { return };
+    let tiers_line = top_level_key_line(text, "tiers");
+    for (tier, overlay) in [("standard", &tiers.standard), ("premium", &tiers.premium)] {
+        let Some(overlay) = overlay else { continue };
+        let tier_line = nested_key_line(text, tiers_line, tier);
+        for (key, agents) in [
+            ("draft_agents", &overlay.draft_agents),
+            ("audit_agents", &overlay.audit_agents),
+        ] {
+            let what = format!("tiers.{tier}.{key}");
+            if agents.is_empty() {
+                errors.push(ConfigError::new(
+                    tier_line,
+                    format!("{what} must list at least one agent"),
+                ));
+            }
+            for agent in agents {
+                known(agent, &what, errors);
+            }
+        }
+    }
+}
+
+/// The first line after `from` whose trimmed text starts with `key:`, or `from` itself.
+fn nested_key_line(text: &str, from: usize, key: &str) -> usize {
+    let wanted = format!("{key}:");
+    text.lines()
+        .enumerate()
+        .skip(from)
+        .find(|(_, l)| l.trim_start().starts_with(&wanted))
+        .map(|(i, _)| i + 1)
+        .unwrap_or(from)
+}
+
 /// The line of a key at the start of a line (a top-level key), or 1 when absent.
 pub fn top_level_key_line(text: &str, key: &str) -> usize {
     let wanted = format!("{key}:");
@@ -430,4 +501,129 @@ pub fn top_level_key_line(text: &str, key: &str) -> usize {
         .position(|l| l.starts_with(&wanted))
         .map(|i| i + 1)
         .unwrap_or(1)
+}
+
+#[cfg(test)]
+mod credit_tier_breaker_tests {
+    use super::*;
+
+    const BASE: &str = "\
+name: Tiny
+agents:
+  w:
+    provider: groq
+    model: m
+states:
+  begin:
+    type: initial
+    next: write
+  write:
+    type: fan-out
+    agents: [w]
+    output_type: draft
+    transitions:
+      all_success: done
+      partial_success: done
+      all_failure: done
+  done:
+    type: terminal
+";
+
+    fn errors(yaml: &str) -> Vec<ConfigError> {
+        check(yaml, &|_| true).err().unwrap_or_default()
+    }
+
+    fn has(yaml: &str, line: usize, needle: &str) {
+        let errs = errors(yaml);
+        assert!(
+            errs.iter()
+                .any(|e| e.line == line && e.message.contains(needle)),
+            "expected line {line} containing {needle:?}, got {errs:#?}"
+        );
+    }
+
+    #[test]
+    fn credit_weights_default_to_zero_one_five() {
+        let cfg = check(BASE, &|_| true).unwrap();
+        let w = &cfg.credit_weights;
+        assert_eq!((w.base_cost, w.standard, w.premium), (0, 1, 5));
+        assert!(w.premium_agents.is_empty());
+        assert!(cfg.tiers.is_none());
+        assert!(cfg.circuit_breaker.feedback_target.is_none());
+    }
+
+    #[test]
+    fn credit_weights_and_tiers_parse() {
+        let yaml = format!(
+            "{BASE}credit_weights:\n  base_cost: 2\n  premium: 7\n  premium_agents: [w]\n\
+             tiers:\n  premium:\n    draft_agents: [w]\n    audit_agents: [w]\n"
+        );
+        let cfg = check(&yaml, &|_| true).unwrap();
+        assert_eq!(cfg.credit_weights.base_cost, 2);
+        assert_eq!(cfg.credit_weights.standard, 1);
+        assert_eq!(cfg.credit_weights.premium, 7);
+        let premium = cfg.tiers.unwrap().premium.unwrap();
+        assert_eq!(premium.draft_agents[0].value, "w");
+    }
+
+    #[test]
+    fn an_unknown_premium_agent_names_its_line() {
+        let yaml = format!("{BASE}credit_weights:\n  premium_agents:\n    - w\n    - ghost\n");
+        has(
+            &yaml,
+            23,
+            "credit_weights.premium_agents names agent `ghost`",
+        );
+    }
+
+    #[test]
+    fn an_unknown_tier_agent_names_its_line() {
+        let yaml = format!(
+            "{BASE}tiers:\n  standard:\n    draft_agents: [w]\n    audit_agents:\n      - nobody\n"
+        );
+        has(
+            &yaml,
+            24,
+            "tiers.standard.audit_agents names agent `nobody`",
+        );
+    }
+
+    #[test]
+    fn an_empty_tier_list_is_reported_at_the_tier() {
+        let yaml = format!("{BASE}tiers:\n  premium:\n    draft_agents: [w]\n");
+        has(
+            &yaml,
+            21,
+            "tiers.premium.audit_agents must list at least one agent",
+        );
+    }
+
+    #[test]
+    fn unknown_credit_or_tier_keys_are_rejected() {
+        assert!(!errors(&format!("{BASE}credit_weights:\n  basecost: 1\n")).is_empty());
+        assert!(!errors(&format!("{BASE}tiers:\n  gold:\n    draft_agents: [w]\n")).is_empty());
+    }
+
+    #[test]
+    fn the_feedback_target_must_be_a_known_working_state() {
+        let ok = format!("{BASE}circuit_breaker:\n  feedback_target: write\n");
+        let cfg = check(&ok, &|_| true).unwrap();
+        assert_eq!(
+            cfg.circuit_breaker
+                .feedback_target
+                .map(|t| t.value)
+                .as_deref(),
+            Some("write")
+        );
+        has(
+            &format!("{BASE}circuit_breaker:\n  feedback_target: rewrite\n"),
+            21,
+            "feedback_target names unknown state `rewrite`",
+        );
+        has(
+            &format!("{BASE}circuit_breaker:\n  feedback_target: done\n"),
+            21,
+            "`done` is a terminal state",
+        );
+    }
 }

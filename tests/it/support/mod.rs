@@ -52,7 +52,9 @@ impl TestApp {
             log_format: LogFormat::Text,
             bcrypt_cost: 4,
             job_poll_ms: 25,
+            job_lease_secs: 300,
             agent: None,
+            providers: Default::default(),
         };
         tweak(&mut config);
         let outbox = config.outbox_dir();
@@ -83,6 +85,11 @@ impl TestApp {
     /// A new browser-like client with its own cookie jar.
     pub fn client(&self) -> Client {
         Client::new(&self.base)
+    }
+
+    /// The test database's URL, for a second process sharing it.
+    pub fn database_url(&self) -> &str {
+        &self.database.url
     }
 
     pub fn conn(&self) -> PooledConn {
