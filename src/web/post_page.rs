@@ -46,6 +46,8 @@ struct PostPage {
     version: i32,
     updated: String,
     can_write: bool,
+    /// May start a workflow run from this post ("Write with AI").
+    can_run: bool,
     edit_title: String,
     edit_body: String,
     errors: FieldErrors,
@@ -168,6 +170,7 @@ async fn render(
         version: post.current_version,
         updated: view::when(post.updated_at),
         can_write,
+        can_run: who.tenant.can(crate::auth::scopes::Scope::WorkflowExecute),
         edit_title,
         edit_body,
         errors: draft.text_errors,

@@ -780,3 +780,134 @@ async fn a_killed_server_resumes_the_run_from_its_last_state() {
         assert_eq!(count_type(&after, t), n, "{t} outputs after the resume");
     }
 }
+
+#[actix_web::test]
+async fn claude_and_gemini_configs_run_over_their_own_wire_formats() {
+    let fake = FakeLlm::with_handler(happy);
+    let app = app_with(&fake, |_| {}).await;
+    let (client, slug) = owner(&app, "olive@example.com").await;
+    for (config, wire) in [
+        ("claude", crate::support::fake_llm::Wire::Anthropic),
+        ("gemini", crate::support::fake_llm::Wire::Gemini),
+    ] {
+        let id = start(&client, &slug, config, STORY).await;
+        let run = wait_status(&app, &id, RunStatus::AwaitingInput).await;
+        assert_eq!(run.current_state, "human-approval", "{config}");
+        assert!(run.input_tokens > 0, "{config} counted tokens");
+        assert_eq!(count_type(&outputs(&app, &id), "final"), 1, "{config}");
+        answer(&client, &slug, &id, "approved", "").await;
+        wait_status(&app, &id, RunStatus::Complete).await;
+        let calls: Vec<_> = fake
+            .requests()
+            .into_iter()
+            .filter(|r| crate::support::fake_llm::wire_of(r) == wire)
+            .collect();
+        assert!(calls.len() >= 8, "{config} spoke its provider's format");
+    }
+}
+
+#[actix_web::test]
+async fn rate_limits_and_server_errors_are_retried_within_a_state() {
+    let calls = Arc::new(AtomicUsize::new(0));
+    let n = calls.clone();
+    let fake = FakeLlm::with_handler(move |r| {
+        if persona(r) == "reviewer" {
+            match n.fetch_add(1, Ordering::SeqCst) {
+                0 => return error_for(r, 429, "slow down").with_header("retry-after", "0"),
+                1 => return error_for(r, 500, "upstream hiccup").with_header("retry-after", "0"),
+                _ => {}
+            }
+        }
+        happy(r)
+    });
+    let app = app_with(&fake, |_| {}).await;
+    let (client, slug) = owner(&app, "olive@example.com").await;
+    let id = start(&client, &slug, "groq", STORY).await;
+    let run = wait_status(&app, &id, RunStatus::AwaitingInput).await;
+    assert_eq!(run.current_state, "human-approval");
+    assert_eq!(
+        calls.load(Ordering::SeqCst),
+        3,
+        "two failures, then the answer"
+    );
+    assert_eq!(count_type(&outputs(&app, &id), "review"), 1);
+}
+
+#[actix_web::test]
+async fn a_malformed_verdict_fails_closed_and_the_audit_is_retried() {
+    let audits = Arc::new(AtomicUsize::new(0));
+    let n = audits.clone();
+    let fake = FakeLlm::with_handler(move |r| match persona(r) {
+        "style" if n.fetch_add(1, Ordering::SeqCst) == 0 => reply_for(
+            r,
+            "Here you go: {\"score\": 9, \"decision\": \"proceed\", \"feedback\": ",
+        ),
+        _ => happy(r),
+    });
+    let app = app_with(&fake, |_| {}).await;
+    let (client, slug) = owner(&app, "olive@example.com").await;
+    let id = start(&client, &slug, "groq", STORY).await;
+    wait_status(&app, &id, RunStatus::AwaitingInput).await;
+    let outs = outputs(&app, &id);
+    let broken = outs
+        .iter()
+        .find(|o| o.output_type == "audit" && o.agent == "style-checker" && o.score == Some(1))
+        .expect("the unreadable audit is recorded as score 1");
+    assert_eq!(broken.decision.as_deref(), Some("retry"));
+    assert_eq!(
+        count_type(&outs, "draft"),
+        6,
+        "the writers went round again"
+    );
+    assert_eq!(count_type(&outs, "final"), 1);
+}
+
+#[actix_web::test]
+async fn write_with_ai_turns_the_final_post_into_the_posts_next_version() {
+    let app = TestApp::spawn_with(|c| c.workers = 2).await;
+    let (client, slug) = owner(&app, "olive@example.com").await;
+    let post = crate::finished::new_post(&app, &client, &slug, "Green dashboards", STORY).await;
+    let (_, page) = client.page(&format!("/w/{slug}/posts/{post}")).await;
+    assert!(
+        page.contains(&format!("/w/{slug}/runs/new?post={post}")),
+        "Write with AI link"
+    );
+    let res = client
+        .post(
+            &format!("/w/{slug}/runs"),
+            &[
+                ("config", "demo"),
+                ("story", STORY),
+                ("post_id", post.as_str()),
+            ],
+        )
+        .await;
+    assert_eq!(res.status(), StatusCode::SEE_OTHER);
+    let id = location(&res)
+        .rsplit('/')
+        .next()
+        .unwrap_or_default()
+        .to_string();
+    wait_status(&app, &id, RunStatus::AwaitingInput).await;
+    answer(&client, &slug, &id, "approved", "").await;
+    wait_status(&app, &id, RunStatus::Complete).await;
+    let final_text = outputs(&app, &id)
+        .into_iter()
+        .rfind(|o| o.output_type == "final")
+        .expect("a final post")
+        .content;
+    use postmagiq::db::schema::{post_versions as v, posts as p};
+    let body: String = p::table
+        .filter(p::id.eq(&post))
+        .select(p::body)
+        .first(&mut app.conn())
+        .expect("post");
+    assert_eq!(body.trim(), final_text.trim());
+    let source: String = v::table
+        .filter(v::post_id.eq(&post))
+        .order(v::version.desc())
+        .select(v::source)
+        .first(&mut app.conn())
+        .expect("version");
+    assert_eq!(source, "workflow");
+}

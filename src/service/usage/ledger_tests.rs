@@ -24,7 +24,9 @@ impl TestDb {
             Some(admin) => {
                 let name = format!("pmq_u_{}", uuid::Uuid::new_v4().simple());
                 let mut c = diesel::PgConnection::establish(&admin).unwrap();
-                c.batch_execute(&format!("CREATE DATABASE {name}")).unwrap();
+                // A database name cannot be a bind parameter; this one is generated above.
+                let create = format!("CREATE DATABASE {name}");
+                c.batch_execute(&create).unwrap();
                 let (base, query) = match admin.split_once('?') {
                     Some((b, q)) => (b, format!("?{q}")),
                     None => (admin.as_str(), String::new()),
@@ -92,7 +94,9 @@ impl Drop for TestDb {
     fn drop(&mut self) {
         if let Some((admin, name)) = self.pg.take() {
             if let Ok(mut c) = diesel::PgConnection::establish(&admin) {
-                let _ = c.batch_execute(&format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)"));
+                // As above: a generated name, not input.
+                let drop = format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)");
+                let _ = c.batch_execute(&drop);
             }
         }
     }

@@ -419,6 +419,9 @@ pub fn finish_in_tx(
     } else {
         usage::release(conn, tenant, &key).map_err(|e| StepError::Retry(e.to_string()))?;
     }
+    if status == RunStatus::Complete {
+        write_back_to_post(conn, tenant, run)?;
+    }
     events::append(
         conn,
         tenant,
@@ -463,4 +466,47 @@ fn run_base_cost(run: &Run) -> i64 {
     super::step::run_config(run)
         .map(|cfg| i64::from(cfg.credit_weights.base_cost))
         .unwrap_or(0)
+}
+
+/// A run started from a post ("Write with AI") leaves its final text as the post's next
+/// version, credited to the workflow.
+fn write_back_to_post(
+    conn: &mut crate::db::DbConn,
+    tenant: &Tenant,
+    run: &Run,
+) -> Result<(), StepError> {
+    let Some(post_id) = &run.post_id else {
+        return Ok(());
+    };
+    let outputs = repo::runs::outputs(conn, tenant, &run.id)?;
+    let Some(text) = super::inputs::latest_of(&outputs, "final")
+        .first()
+        .map(|o| o.content.trim().to_string())
+        .filter(|t| !t.is_empty())
+    else {
+        return Ok(());
+    };
+    let Some(post) = repo::posts::find(conn, tenant, post_id)? else {
+        // Deleted while the run worked; the run keeps its text.
+        return Ok(());
+    };
+    let actor = crate::service::audit::Actor {
+        user_id: Some(run.started_by.clone()),
+        ip: None,
+        user_agent: None,
+    };
+    let saved = crate::service::posts::update_text(
+        conn,
+        tenant,
+        &actor,
+        post_id,
+        &post.title,
+        &text,
+        crate::model::VersionSource::Workflow,
+    )
+    .map_err(|e| StepError::Retry(e.to_string()))?;
+    if let Err(errors) = saved {
+        tracing::warn!(run_id = %run.id, ?errors, "the final post did not fit the post; left on the run");
+    }
+    Ok(())
 }
