@@ -90,3 +90,17 @@ pub fn settings(
         .first(conn)?;
     Ok(serde_json::from_str(&raw).unwrap_or_default())
 }
+
+/// Replaces the workspace's settings object.
+pub fn set_settings(
+    conn: &mut DbConn,
+    tenant: &crate::auth::Tenant,
+    settings: &serde_json::Map<String, serde_json::Value>,
+) -> QueryResult<()> {
+    use crate::db::schema::workspaces as w;
+    let text = serde_json::Value::Object(settings.clone()).to_string();
+    diesel::update(w::table.find(tenant.workspace_id()))
+        .set((w::settings.eq(text), w::updated_at.eq(crate::model::now())))
+        .execute(conn)?;
+    Ok(())
+}

@@ -121,6 +121,44 @@ pub fn offers(
     Ok(out)
 }
 
+/// The range a workspace may set its story limit in.
+pub const STORY_LIMIT_RANGE: std::ops::RangeInclusive<usize> = 100..=100_000;
+
+/// Sets the longest story the workspace accepts. Call inside a transaction.
+pub fn set_story_limit(
+    conn: &mut DbConn,
+    tenant: &Tenant,
+    raw: &str,
+    actor: &crate::service::audit::Actor,
+) -> Result<Result<usize, String>, AppError> {
+    let Ok(limit) = raw.trim().replace([',', '_', ' '], "").parse::<usize>() else {
+        return Ok(Err(
+            "Enter the limit as a whole number of characters.".into()
+        ));
+    };
+    if !STORY_LIMIT_RANGE.contains(&limit) {
+        return Ok(Err(format!(
+            "Choose a limit from {} to {} characters.",
+            STORY_LIMIT_RANGE.start(),
+            STORY_LIMIT_RANGE.end()
+        )));
+    }
+    let mut settings = repo::workspaces::settings(conn, tenant)?;
+    settings.insert("story_char_limit".into(), json!(limit));
+    repo::workspaces::set_settings(conn, tenant, &settings)?;
+    crate::service::audit::workspace(
+        conn,
+        tenant,
+        actor,
+        crate::service::audit::Event::new(
+            "workspace.story_limit_changed",
+            format!("Set the story limit for runs to {limit} characters"),
+        )
+        .on("workspace", tenant.workspace_id().as_str()),
+    )?;
+    Ok(Ok(limit))
+}
+
 /// The story length limit from the workspace's settings.
 pub fn story_limit(conn: &mut DbConn, tenant: &Tenant) -> Result<usize, AppError> {
     let settings = repo::workspaces::settings(conn, tenant)?;

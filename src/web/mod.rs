@@ -111,6 +111,9 @@ pub static WORKSPACE_ROUTES: &[(Method, &str, RouteFn)] = &[
     (Method::POST, "/settings/general", || {
         web::route().to(settings::update_general)
     }),
+    (Method::POST, "/settings/runs", || {
+        web::route().to(settings::update_runs)
+    }),
     (Method::POST, "/settings/delete", || {
         web::route().to(settings::delete)
     }),

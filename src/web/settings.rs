@@ -28,6 +28,8 @@ struct GeneralPage {
     errors: FieldErrors,
     can_delete: bool,
     delete_error: String,
+    story_limit: String,
+    story_limit_error: String,
 }
 
 pub struct AuditRow {
@@ -61,8 +63,20 @@ async fn render_general(
     errors: FieldErrors,
     delete_error: String,
     status: StatusCode,
+    limit: Option<(&str, &str)>,
 ) -> AppResult<HttpResponse> {
     let ws = &member.workspace;
+    let (story_limit, story_limit_error) = match limit {
+        Some((raw, error)) => (raw.to_string(), error.to_string()),
+        None => {
+            let tenant = member.tenant.clone();
+            let current = crate::db::run(&state.pool, move |conn| {
+                crate::service::runs::story_limit(conn, &tenant)
+            })
+            .await?;
+            (current.to_string(), String::new())
+        }
+    };
     let shell = Shell::app(
         state,
         session,
@@ -86,6 +100,8 @@ async fn render_general(
             errors,
             can_delete: member.tenant.can(Scope::WorkspaceDelete),
             delete_error,
+            story_limit,
+            story_limit_error,
         },
         status,
     ))
@@ -106,6 +122,7 @@ pub async fn general(
         FieldErrors::new(),
         String::new(),
         StatusCode::OK,
+        None,
     )
     .await
 }
@@ -157,6 +174,7 @@ pub async fn update_general(
                 errors,
                 String::new(),
                 StatusCode::UNPROCESSABLE_ENTITY,
+                None,
             )
             .await
         }
@@ -189,6 +207,7 @@ pub async fn delete(
             FieldErrors::new(),
             format!("Type {} exactly to confirm.", member.workspace.slug),
             StatusCode::UNPROCESSABLE_ENTITY,
+            None,
         )
         .await;
     }
@@ -262,4 +281,51 @@ pub async fn audit(
         },
         StatusCode::OK,
     ))
+}
+
+#[derive(Deserialize)]
+pub struct RunsForm {
+    #[serde(default)]
+    story_char_limit: String,
+}
+
+/// `POST /w/{slug}/settings/runs`: the longest story a run accepts.
+pub async fn update_runs(
+    req: HttpRequest,
+    state: web::Data<AppState>,
+    session: Session,
+    member: Member<need::WorkspaceSettings>,
+    form: web::Form<RunsForm>,
+) -> AppResult<HttpResponse> {
+    let raw = form.into_inner().story_char_limit;
+    let actor = Actor::from_request(&req, Some(&member.auth.user.id));
+    let tenant = member.tenant.clone();
+    let value = raw.clone();
+    let result = crate::db::tx(&state.pool, move |conn| {
+        crate::service::runs::set_story_limit(conn, &tenant, &value, &actor)
+    })
+    .await?;
+    match result {
+        Ok(_) => {
+            crate::web::flash::success(&session, "Story limit saved.");
+            Ok(see_other(&format!(
+                "/w/{}/settings/general",
+                member.workspace.slug
+            )))
+        }
+        Err(message) => {
+            render_general(
+                &req,
+                &state,
+                &session,
+                &member,
+                None,
+                FieldErrors::new(),
+                String::new(),
+                StatusCode::UNPROCESSABLE_ENTITY,
+                Some((&raw, &message)),
+            )
+            .await
+        }
+    }
 }

@@ -188,7 +188,9 @@
   document.body.addEventListener("htmx:afterSettle", () => {
     openIds.forEach((id) => document.getElementById(id)?.setAttribute("open", ""));
     openIds = [];
-    if (panels()?.dataset.live !== "1") stop();
+    // The stream is not closed here even when the panels say the run has ended: its last
+    // events (the closing line of the log) may still be on their way. The server ends the
+    // stream after `run_finished`, and answers a reconnect with 204, which stops it for good.
   });
 
   let refreshing = false;

@@ -47,7 +47,11 @@ async fn a_demo_run_started_watched_and_approved_in_the_browser() {
     };
     let profile = tempfile::tempdir().expect("browser profile dir");
     let driver = Chromedriver::start(&tools.chromedriver).await;
-    let app = TestApp::spawn().await;
+    // Each demo call takes a moment, as a model would, so the graph can be seen moving.
+    let app = TestApp::spawn_with(|c| {
+        c.providers.demo_delay = std::time::Duration::from_millis(300);
+    })
+    .await;
     let c = connect(&driver, &tools.chromium, profile.path()).await;
 
     c.goto(&app.url("/auth/register"))
@@ -89,14 +93,35 @@ async fn a_demo_run_started_watched_and_approved_in_the_browser() {
     })
     .await;
 
-    // The graph shows the run past its start state, and it waits for approval.
-    wait_until(
-        &c,
-        "an active state other than the start",
-        "const a = document.querySelector('.run-node.active'); \
-         return !!a && a.dataset.state !== 'begin';",
-    )
-    .await;
+    // The graph follows the run live, without a reload: the active state changes several
+    // times before the run waits for approval.
+    let mut seen: Vec<String> = Vec::new();
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(60);
+    loop {
+        let state = js(
+            &c,
+            "const a = document.querySelector('.run-node.active'); \
+             return a ? a.dataset.state : '';",
+            vec![],
+        )
+        .await;
+        let state = state.as_str().unwrap_or_default().to_string();
+        if !state.is_empty() && seen.last() != Some(&state) {
+            seen.push(state.clone());
+        }
+        if state == "human-approval" {
+            break;
+        }
+        assert!(
+            std::time::Instant::now() < deadline,
+            "the graph never reached the approval; it showed {seen:?}"
+        );
+        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+    }
+    assert!(
+        seen.len() >= 4,
+        "the active state moved live through the workflow: {seen:?}"
+    );
     wait_until(
         &c,
         "the approval panel",

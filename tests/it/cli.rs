@@ -13,6 +13,7 @@ fn postmagiq(data: &std::path::Path, db_url: &str) -> Command {
         .env("DATABASE_URL", db_url)
         .env("DATA_DIR", data)
         .env("BCRYPT_COST", "4")
+        .env("DEMO_DELAY_MS", "0")
         .env("RUST_LOG", "warn");
     cmd
 }

@@ -911,3 +911,46 @@ async fn write_with_ai_turns_the_final_post_into_the_posts_next_version() {
         .expect("version");
     assert_eq!(source, "workflow");
 }
+
+#[actix_web::test]
+async fn the_story_limit_is_a_workspace_setting_the_new_run_form_enforces() {
+    let app = TestApp::spawn().await;
+    let (owner, _editor, viewer) = crate::workspaces::team_space(&app).await;
+    let res = owner
+        .post("/w/team/settings/runs", &[("story_char_limit", "lots")])
+        .await;
+    assert_eq!(res.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(res
+        .text()
+        .await
+        .unwrap_or_default()
+        .contains("whole number"));
+    let res = owner
+        .post("/w/team/settings/runs", &[("story_char_limit", "50")])
+        .await;
+    assert_eq!(res.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    let res = viewer
+        .post("/w/team/settings/runs", &[("story_char_limit", "5000")])
+        .await;
+    assert_eq!(res.status(), StatusCode::FORBIDDEN);
+
+    let res = owner
+        .post("/w/team/settings/runs", &[("story_char_limit", "200")])
+        .await;
+    assert_eq!(res.status(), StatusCode::SEE_OTHER);
+    let (_, form) = owner.page("/w/team/runs/new").await;
+    assert!(
+        form.contains("200"),
+        "the form counts against the new limit"
+    );
+    let long = "x".repeat(250);
+    let res = owner
+        .post(
+            "/w/team/runs",
+            &[("config", "demo"), ("story", long.as_str())],
+        )
+        .await;
+    assert_eq!(res.status(), StatusCode::BAD_REQUEST);
+    assert!(res.text().await.unwrap_or_default().contains("up to 200"));
+    start(&owner, "team", "demo", &"y".repeat(200)).await;
+}

@@ -382,6 +382,7 @@ fn build(ctx: &Ctx, who: &Who<'_>, l: &Loaded, notice: Option<Notice>) -> RunVie
                 Graph {
                     svg: String::new(),
                     items: Vec::new(),
+                    failure_note: String::new(),
                 },
                 "The graph cannot be drawn: this run's workflow no longer loads.".into(),
             )

@@ -46,6 +46,19 @@ pub struct StateItem {
 pub struct Graph {
     pub svg: String,
     pub items: Vec<StateItem>,
+    /// Where agent failures go, said once in words instead of an arrow from every state.
+    pub failure_note: String,
+}
+
+/// An edge taken only when agents fail, into a terminal state: every working state has one,
+/// so drawing them all buries the real flow.
+fn is_failure_exit(cfg: &WorkflowConfig, e: &Edge) -> bool {
+    cfg.states
+        .get(&e.to)
+        .is_some_and(|s| s.kind == StateType::Terminal)
+        && e.outcomes
+            .iter()
+            .all(|o| o == "failure" || o == "all_failure")
 }
 
 /// Every edge the machine can take, in config order, merged per pair of states.
@@ -155,7 +168,25 @@ enum Route {
 
 /// Draws the graph. `active` is the state to highlight; `visited` the states the run has been in.
 pub fn draw(cfg: &WorkflowConfig, active: Option<&str>, visited: &HashSet<String>) -> Graph {
-    let edges = edges(cfg);
+    let all = edges(cfg);
+    let mut failure_targets: Vec<String> = all
+        .iter()
+        .filter(|e| is_failure_exit(cfg, e))
+        .map(|e| e.to.clone())
+        .collect();
+    failure_targets.dedup();
+    let failure_note = if failure_targets.is_empty() {
+        String::new()
+    } else {
+        format!(
+            "Arrows for agent failures are left out: a state whose agents all fail goes to {}.",
+            failure_targets.join(" or ")
+        )
+    };
+    let edges: Vec<Edge> = all
+        .into_iter()
+        .filter(|e| !is_failure_exit(cfg, e))
+        .collect();
     let depth = rows(cfg, &edges);
     let mut by_row: BTreeMap<usize, Vec<String>> = BTreeMap::new();
     for name in cfg.states.keys() {
@@ -324,7 +355,11 @@ pub fn draw(cfg: &WorkflowConfig, active: Option<&str>, visited: &HashSet<String
         });
     }
     svg.push_str("</g></svg>");
-    Graph { svg, items }
+    Graph {
+        svg,
+        items,
+        failure_note,
+    }
 }
 
 #[cfg(test)]

@@ -23,19 +23,28 @@ const MAX_NOTE_SENTENCES: usize = 12;
 
 pub struct DemoAgent {
     model: String,
+    delay: std::time::Duration,
 }
 
 impl DemoAgent {
     pub fn new(model: impl Into<String>) -> DemoAgent {
         DemoAgent {
             model: model.into(),
+            delay: std::time::Duration::ZERO,
         }
+    }
+
+    /// Makes each call take this long, like a real model would.
+    pub fn with_delay(mut self, delay: std::time::Duration) -> DemoAgent {
+        self.delay = delay;
+        self
     }
 }
 
 impl Agent for DemoAgent {
     fn invoke(&self, request: &AgentRequest) -> Result<AgentResponse, AgentError> {
         let started = Instant::now();
+        std::thread::sleep(self.delay);
         let user = request
             .messages
             .iter()

@@ -50,6 +50,9 @@ struct Endpoint {
 #[derive(Clone, Default)]
 pub struct Providers {
     endpoints: [Endpoint; 5],
+    /// How long each demo agent call takes, so a newcomer can watch the demo run move
+    /// through its states instead of finishing in an instant (DEMO_DELAY_MS).
+    pub demo_delay: std::time::Duration,
 }
 
 impl std::fmt::Debug for Providers {
@@ -71,6 +74,9 @@ impl std::fmt::Debug for Providers {
     }
 }
 
+/// The demo's pace when DEMO_DELAY_MS is unset: a run of nine calls takes a few seconds.
+pub const DEFAULT_DEMO_DELAY_MS: u64 = 400;
+
 impl Providers {
     /// Reads `<PROVIDER>_API_KEY` and `<PROVIDER>_BASE_URL` (and `OLLAMA_URL`); blank values
     /// count as unset.
@@ -83,7 +89,14 @@ impl Providers {
                 .map(|v| v.trim().to_string())
                 .filter(|v| !v.is_empty())
         };
-        let mut providers = Providers::default();
+        let mut providers = Providers {
+            demo_delay: std::time::Duration::from_millis(
+                read("DEMO_DELAY_MS")
+                    .and_then(|v| v.parse::<u64>().ok())
+                    .map_or(DEFAULT_DEMO_DELAY_MS, |ms| ms.min(10_000)),
+            ),
+            ..Providers::default()
+        };
         for kind in KINDS {
             let (key, base, _) = kind.env_names();
             providers.set(kind, read(base), read(key));
@@ -115,7 +128,9 @@ impl Providers {
         pricing: &[(String, Price)],
     ) -> Result<Box<dyn Agent>, AgentError> {
         let Some(kind) = kind_of(def.provider) else {
-            return Ok(Box::new(DemoAgent::new(def.model.clone())));
+            return Ok(Box::new(
+                DemoAgent::new(def.model.clone()).with_delay(self.demo_delay),
+            ));
         };
         self.provider_config(kind, def, pricing).agent()
     }
@@ -239,6 +254,27 @@ mod tests {
             .agent(&def("provider: demo\nmodel: offline\n"), &[])
             .unwrap();
         assert_eq!(agent.describe(), "Demo \u{2014} no AI");
+    }
+
+    #[test]
+    fn the_demo_pace_comes_from_the_environment_with_a_watchable_default() {
+        let paced = Providers::from_env(env(&[("DEMO_DELAY_MS", "25")]));
+        assert_eq!(paced.demo_delay, std::time::Duration::from_millis(25));
+        let default = Providers::from_env(env(&[]));
+        assert_eq!(
+            default.demo_delay,
+            std::time::Duration::from_millis(DEFAULT_DEMO_DELAY_MS)
+        );
+        let agent = paced
+            .agent(&def("provider: demo\nmodel: offline\n"), &[])
+            .unwrap();
+        let t = std::time::Instant::now();
+        agent
+            .invoke(&crate::workflow::agents::AgentRequest::single(
+                "s", "A story.",
+            ))
+            .unwrap();
+        assert!(t.elapsed() >= std::time::Duration::from_millis(25));
     }
 
     #[test]
