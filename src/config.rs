@@ -170,9 +170,10 @@ impl Config {
             ));
         }
         let workers = match env.get("WORKERS") {
+            // Workers mostly wait on LLM providers and SMTP, so more threads than cores pay off.
             None => std::thread::available_parallelism()
-                .map(|n| n.get())
-                .unwrap_or(2),
+                .map(|n| (n.get() * 2).max(4))
+                .unwrap_or(4),
             Some(v) => match v.parse::<usize>() {
                 Ok(n) if (1..=256).contains(&n) => n,
                 _ => return Err(err("WORKERS", "must be a whole number from 1 to 256")),

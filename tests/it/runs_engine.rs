@@ -247,6 +247,10 @@ async fn groq_run_goes_from_story_to_approved_post() {
         page.contains("FINAL: I trusted a green dashboard"),
         "the final post is shown"
     );
+    assert!(
+        page.contains(r#"<p class="run-verdict-feedback">Solid and true to the story.</p>"#),
+        "verdicts are shown in words, not only as JSON"
+    );
 }
 
 #[actix_web::test]

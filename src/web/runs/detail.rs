@@ -99,6 +99,10 @@ pub struct OutputView {
     pub score: String,
     pub decision: String,
     pub verdict: bool,
+    /// A verdict's own words, read out of its JSON, so nobody has to read the JSON.
+    pub feedback: String,
+    pub issues: Vec<String>,
+    pub questions: Vec<String>,
 }
 
 pub struct StepGroup {
@@ -232,6 +236,11 @@ fn type_label(kind: &str) -> String {
 fn groups(outputs: &[RunOutput]) -> Vec<StepGroup> {
     let mut out: Vec<StepGroup> = Vec::new();
     for o in outputs {
+        let verdict = if o.score.is_some() || o.decision.is_some() {
+            crate::workflow::machine::parse_verdict(&o.content, false)
+        } else {
+            None
+        };
         let view = OutputView {
             agent: o.agent.clone(),
             label: type_label(&o.output_type),
@@ -240,6 +249,27 @@ fn groups(outputs: &[RunOutput]) -> Vec<StepGroup> {
             score: o.score.map(|s| format!("{s}/10")).unwrap_or_default(),
             decision: o.decision.clone().unwrap_or_default(),
             verdict: o.score.is_some() || o.decision.is_some(),
+            feedback: verdict
+                .as_ref()
+                .map(|v| v.feedback.clone())
+                .unwrap_or_default(),
+            issues: verdict
+                .as_ref()
+                .map(|v| {
+                    v.issues
+                        .iter()
+                        .map(|i| {
+                            let fix = if i.fix.trim().is_empty() {
+                                String::new()
+                            } else {
+                                format!(" Fix: {}", i.fix.trim())
+                            };
+                            format!("{}: {}{fix}", i.severity, i.issue.trim())
+                        })
+                        .collect()
+                })
+                .unwrap_or_default(),
+            questions: verdict.map(|v| v.questions).unwrap_or_default(),
         };
         match out.last_mut() {
             Some(g) if g.step == o.step && g.state == o.state_name => g.outputs.push(view),

@@ -36,11 +36,13 @@ fn is_htmx(ctx: &Ctx) -> bool {
 /// The badge tone of a status, as a CSS class suffix.
 pub fn status_tone(status: RunStatus) -> &'static str {
     match status {
-        RunStatus::Queued | RunStatus::Paused => "muted",
+        // Stopped on purpose by a person: not an error, just over.
+        RunStatus::Queued | RunStatus::Paused | RunStatus::Aborted => "muted",
         RunStatus::Running => "info",
-        RunStatus::AwaitingInput => "warning",
+        // Halted by a limit or an unanswered question: worth a look, not a fault.
+        RunStatus::AwaitingInput | RunStatus::Halted => "warning",
         RunStatus::Complete => "success",
-        RunStatus::Halted | RunStatus::Failed | RunStatus::Aborted => "danger",
+        RunStatus::Failed => "danger",
     }
 }
 

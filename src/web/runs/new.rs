@@ -50,6 +50,8 @@ struct NewRunPage {
     post_title: String,
     remaining: String,
     error: String,
+    /// The refusal is about the story itself, so the story field is the one marked.
+    story_error: bool,
     any_available: bool,
 }
 
@@ -143,6 +145,8 @@ async fn render(
     )
     .await?;
     let story = form.story;
+    let story_error =
+        !error.is_empty() && (story.trim().is_empty() || story.chars().count() > limit);
     let view = NewRunPage {
         shell,
         slug: member.workspace.slug.clone(),
@@ -175,6 +179,7 @@ async fn render(
             )
         },
         error,
+        story_error,
     };
     Ok(page(&ctx.req, view, status))
 }
