@@ -131,7 +131,7 @@ fn drive(
 ) -> Result<Run, String> {
     let stop = AtomicBool::new(false);
     std::thread::scope(|scope| {
-        scope.spawn(|| work(pool, ctx, &stop));
+        scope.spawn(|| work(pool, ctx, run_id, &stop));
         let outcome = follow(pool, tenant, run_id, input);
         // The worker finishes the job in hand, if any, before the scope ends.
         stop.store(true, Ordering::SeqCst);
@@ -139,12 +139,18 @@ fn drive(
     })
 }
 
-/// Claims and runs due jobs until told to stop. Agents run inside their state's job, so this
-/// is a thread of its own: events keep printing while a call is in flight.
-fn work(pool: &DbPool, ctx: &JobContext, stop: &AtomicBool) {
+/// Claims and runs this run's due jobs until told to stop; other jobs on the shared queue are
+/// left to the server's workers. Agents run inside their state's job, so this is a thread of
+/// its own: events keep printing while a call is in flight.
+fn work(pool: &DbPool, ctx: &JobContext, run_id: &RunId, stop: &AtomicBool) {
     let name = format!("cli-{}", crate::auth::tokens::random_token(3));
+    let marker = format!("\"run_id\":\"{run_id}\"");
+    let only = crate::jobs::queue::Only {
+        kind: crate::jobs::JobKind::WorkflowStep,
+        payload_contains: &marker,
+    };
     while !stop.load(Ordering::SeqCst) {
-        match worker::run_one(pool, ctx, &name) {
+        match worker::run_one_where(pool, ctx, &name, Some(only)) {
             Ok(true) => {}
             Ok(false) => std::thread::sleep(POLL),
             Err(e) => {

@@ -49,27 +49,54 @@ struct ClaimedId {
     id: String,
 }
 
+/// Only jobs of one kind whose payload contains a marker (a run id), for a process that
+/// must work on its own job and nobody else's.
+#[derive(Debug, Clone, Copy)]
+pub struct Only<'a> {
+    pub kind: JobKind,
+    pub payload_contains: &'a str,
+}
+
 /// Takes the oldest due job (or one whose lease expired) for `worker`, if any.
+pub fn claim(conn: &mut DbConn, worker: &str, lease: Duration) -> QueryResult<Option<Job>> {
+    claim_where(conn, worker, lease, None)
+}
+
+/// `claim`, optionally limited to the jobs `only` describes.
 ///
 /// PostgreSQL: one statement with `FOR UPDATE SKIP LOCKED`, so workers on many instances never
 /// wait on each other. SQLite has a single writer: pick a candidate, then take it with a
 /// conditional update that only one worker can win.
-pub fn claim(conn: &mut DbConn, worker: &str, lease: Duration) -> QueryResult<Option<Job>> {
+pub fn claim_where(
+    conn: &mut DbConn,
+    worker: &str,
+    lease: Duration,
+    only: Option<Only<'_>>,
+) -> QueryResult<Option<Job>> {
     let at = now();
     let until = at + lease;
+    // Without a filter the extra condition is always true: '' is in every payload.
+    let (kind, marker) = match only {
+        Some(o) => (Some(o.kind.as_str()), o.payload_contains),
+        None => (None, ""),
+    };
     let claimed_id: Option<String> = match conn {
         DbConn::Pg(pg) => diesel::sql_query(
             "UPDATE jobs SET status = 'running', locked_by = $1, locked_until = $2, \
              attempts = attempts + 1, updated_at = $3 \
              WHERE id = (SELECT id FROM jobs \
-                WHERE (status = 'queued' AND run_at <= $3) \
-                   OR (status = 'running' AND locked_until < $3) \
+                WHERE ((status = 'queued' AND run_at <= $3) \
+                   OR (status = 'running' AND locked_until < $3)) \
+                  AND ($4::text IS NULL OR kind = $4) \
+                  AND strpos(payload, $5) > 0 \
                 ORDER BY run_at LIMIT 1 FOR UPDATE SKIP LOCKED) \
              RETURNING id",
         )
         .bind::<diesel::sql_types::Text, _>(worker)
         .bind::<diesel::sql_types::Timestamp, _>(until)
         .bind::<diesel::sql_types::Timestamp, _>(at)
+        .bind::<diesel::sql_types::Nullable<diesel::sql_types::Text>, _>(kind)
+        .bind::<diesel::sql_types::Text, _>(marker)
         .get_result::<ClaimedId>(pg)
         .optional()?
         .map(|r| r.id),
@@ -78,8 +105,13 @@ pub fn claim(conn: &mut DbConn, worker: &str, lease: Duration) -> QueryResult<Op
                 .eq(JobStatus::Queued)
                 .and(j::run_at.le(at))
                 .or(j::status.eq(JobStatus::Running).and(j::locked_until.lt(at)));
-            let candidate: Option<JobId> = j::table
-                .filter(due)
+            let mut query = j::table.filter(due).into_boxed();
+            if let Some(kind) = kind {
+                query = query
+                    .filter(j::kind.eq(kind))
+                    .filter(j::payload.like(format!("%{marker}%")));
+            }
+            let candidate: Option<JobId> = query
                 .order(j::run_at.asc())
                 .select(j::id)
                 .first(conn)

@@ -116,8 +116,20 @@ fn run(
 
 /// Runs one due job. Returns whether there was one.
 pub fn run_one(pool: &DbPool, ctx: &JobContext, worker: &str) -> Result<bool, String> {
+    run_one_where(pool, ctx, worker, None)
+}
+
+/// `run_one`, limited to the jobs `only` describes.
+pub fn run_one_where(
+    pool: &DbPool,
+    ctx: &JobContext,
+    worker: &str,
+    only: Option<queue::Only<'_>>,
+) -> Result<bool, String> {
     let mut conn = pool.get().map_err(|e| e.to_string())?;
-    let Some(job) = queue::claim(&mut conn, worker, ctx.lease).map_err(|e| e.to_string())? else {
+    let Some(job) =
+        queue::claim_where(&mut conn, worker, ctx.lease, only).map_err(|e| e.to_string())?
+    else {
         return Ok(false);
     };
     // The connection goes back to the pool while the job works.

@@ -19,6 +19,14 @@ pub struct RecentView {
     pub description: String,
 }
 
+pub struct RunLine {
+    pub href: String,
+    pub title: String,
+    pub status: &'static str,
+    pub tone: &'static str,
+    pub when: String,
+}
+
 pub struct StatusCount {
     pub key: &'static str,
     pub label: &'static str,
@@ -52,6 +60,10 @@ struct DashboardPage {
     counts: Vec<StatusCount>,
     total_posts: i64,
     due: Vec<DueView>,
+    can_run: bool,
+    can_see_runs: bool,
+    runs: Vec<RunLine>,
+    credits_left: String,
 }
 
 pub async fn index(
@@ -62,7 +74,8 @@ pub async fn index(
 ) -> AppResult<HttpResponse> {
     let tenant = member.tenant.clone();
     let can_settings = tenant.can(Scope::WorkspaceSettings);
-    let (member_count, recent, by_status, due) = crate::db::run(&state.pool, move |conn| {
+    let can_see_runs = tenant.can(Scope::WorkflowRead);
+    let (member_count, recent, by_status, due, runs) = crate::db::run(&state.pool, move |conn| {
         let count = repo::memberships::count_accepted(conn, &tenant)?;
         let recent = if can_settings {
             repo::audit_logs::page(conn, &tenant, 1, 5)?.0
@@ -71,7 +84,14 @@ pub async fn index(
         };
         let by_status = repo::posts::count_by_status(conn, &tenant)?;
         let due = repo::posts::due_soon(conn, &tenant, 7, 6)?;
-        Ok((count, recent, by_status, due))
+        let runs = if can_see_runs {
+            let (rows, _) = repo::runs::list(conn, &tenant, &Default::default(), 0, 5)?;
+            let balance = crate::service::usage::balance(conn, &tenant)?;
+            Some((rows, balance))
+        } else {
+            None
+        };
+        Ok((count, recent, by_status, due, runs))
     })
     .await?;
     let counts: Vec<StatusCount> = crate::service::posts::COLUMNS
@@ -101,6 +121,29 @@ pub async fn index(
             status_label: p.status.label(),
         })
         .collect();
+    let slug = member.workspace.slug.clone();
+    let (runs, credits_left) = match runs {
+        None => (Vec::new(), String::new()),
+        Some((rows, balance)) => (
+            rows.into_iter()
+                .map(|r| RunLine {
+                    href: crate::web::runs::run_path(&slug, &r.id),
+                    title: r.title,
+                    status: r.status.label(),
+                    tone: crate::web::runs::status_tone(r.status),
+                    when: fmt_time(r.started_at),
+                })
+                .collect(),
+            if balance.unlimited() {
+                "Unlimited credits".into()
+            } else {
+                match balance.remaining() {
+                    1 => "1 credit left this month".into(),
+                    n => format!("{n} credits left this month"),
+                }
+            },
+        ),
+    };
     let role = member.tenant.role();
     let shell = Shell::app(
         &state,
@@ -139,6 +182,10 @@ pub async fn index(
             counts,
             total_posts,
             due,
+            can_run: member.tenant.can(Scope::WorkflowExecute),
+            can_see_runs,
+            runs,
+            credits_left,
             recent: recent
                 .into_iter()
                 .map(|r| RecentView {

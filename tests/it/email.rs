@@ -192,3 +192,47 @@ async fn a_job_whose_worker_died_is_claimed_again() {
         tokio::time::sleep(Duration::from_millis(25)).await;
     }
 }
+
+#[tokio::test]
+async fn a_claim_limited_to_one_run_leaves_every_other_job_alone() {
+    use postmagiq::jobs::queue::{self, Only};
+    use postmagiq::jobs::JobKind;
+    // No workers: only the claims below take jobs.
+    let app = TestApp::spawn_with(|c| c.workers = 0).await;
+    let mut conn = app.conn();
+    let email = queue::enqueue(&mut conn, JobKind::SendEmail, "{}").unwrap();
+    let mine = queue::enqueue(
+        &mut conn,
+        JobKind::WorkflowStep,
+        r#"{"run_id":"run-a","step":0}"#,
+    )
+    .unwrap();
+    let theirs = queue::enqueue(
+        &mut conn,
+        JobKind::WorkflowStep,
+        r#"{"run_id":"run-b","step":0}"#,
+    )
+    .unwrap();
+    let only = Only {
+        kind: JobKind::WorkflowStep,
+        payload_contains: r#""run_id":"run-a""#,
+    };
+    let lease = chrono::Duration::minutes(5);
+    let claimed = queue::claim_where(&mut conn, "cli", lease, Some(only)).unwrap();
+    assert_eq!(claimed.map(|j| j.id), Some(mine), "only run A's step");
+    assert!(queue::claim_where(&mut conn, "cli", lease, Some(only))
+        .unwrap()
+        .is_none());
+    let queued: i64 = jobs::table
+        .filter(jobs::id.eq_any([&email, &theirs]))
+        .filter(jobs::status.eq(JobStatus::Queued))
+        .count()
+        .get_result(&mut conn)
+        .unwrap();
+    assert_eq!(
+        queued, 2,
+        "the email and the other run's step are untouched"
+    );
+    // An unrestricted claim still takes the rest.
+    assert!(queue::claim(&mut conn, "server", lease).unwrap().is_some());
+}

@@ -958,3 +958,29 @@ async fn the_story_limit_is_a_workspace_setting_the_new_run_form_enforces() {
     assert!(res.text().await.unwrap_or_default().contains("up to 200"));
     start(&owner, "team", "demo", &"y".repeat(200)).await;
 }
+
+#[actix_web::test]
+async fn the_dashboard_offers_a_run_and_lists_recent_ones() {
+    let app = TestApp::spawn_with(|c| c.workers = 2).await;
+    let (owner, _editor, viewer) = crate::workspaces::team_space(&app).await;
+    let (_, empty) = owner.page("/w/team").await;
+    assert!(empty.contains("No writing runs yet."));
+    assert!(
+        empty.contains(r#"href="/w/team/runs/new""#),
+        "Write a post with AI"
+    );
+    set_tier(&app, "team", "max");
+    let id = start(&owner, "team", "demo", STORY).await;
+    wait_status(&app, &id, RunStatus::AwaitingInput).await;
+    let (_, page) = viewer.page("/w/team").await;
+    assert!(
+        page.contains(&format!("/w/team/runs/{id}")),
+        "the run is listed"
+    );
+    assert!(page.contains("Needs you"));
+    assert!(page.contains("credits left this month"));
+    assert!(
+        !page.contains("Write a post with AI"),
+        "viewers cannot start runs"
+    );
+}
