@@ -134,7 +134,28 @@ pub fn run_one_where(
     };
     // The connection goes back to the pool while the job works.
     drop(conn);
-    let outcome = execute(ctx, pool, &job, worker);
+    // A panicking handler is a bug, but it must cost one job, not a worker thread: caught, it
+    // is recorded as a permanent failure and the thread goes on.
+    let outcome = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+        execute(ctx, pool, &job, worker)
+    }))
+    .unwrap_or_else(|panic| {
+        let what = panic
+            .downcast_ref::<&str>()
+            .map(|s| s.to_string())
+            .or_else(|| panic.downcast_ref::<String>().cloned())
+            .unwrap_or_else(|| "a panic".into());
+        tracing::error!(job_id = %job.id, kind = %job.kind, panic = %what, "job handler panicked");
+        if JobKind::parse(&job.kind) == Some(JobKind::WorkflowStep) {
+            if let Ok(step) = serde_json::from_str(&job.payload) {
+                crate::workflow::engine::fail_run(pool, &step, &what);
+            }
+        }
+        Err(JobError {
+            message: format!("the job handler panicked: {what}"),
+            permanent: true,
+        })
+    });
     let mut conn = pool.get().map_err(|e| e.to_string())?;
     match outcome {
         Ok(()) => {

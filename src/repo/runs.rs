@@ -133,7 +133,8 @@ pub fn advance(conn: &mut DbConn, tenant: &Tenant, id: &RunId, a: &Advance) -> Q
         r::table
             .filter(r::workspace_id.eq(tenant.workspace_id()))
             .filter(r::id.eq(id))
-            .filter(r::step.eq(a.from_step)),
+            .filter(r::step.eq(a.from_step))
+            .filter(r::finished_at.is_null()),
     )
     .set((
         r::step.eq(a.from_step + 1),
@@ -152,52 +153,97 @@ pub fn advance(conn: &mut DbConn, tenant: &Tenant, id: &RunId, a: &Advance) -> Q
     Ok(n == 1)
 }
 
-/// Sets status (and optionally the waiting payload and machine) without moving a step.
-pub fn set_status(
-    conn: &mut DbConn,
-    tenant: &Tenant,
-    id: &RunId,
-    status: RunStatus,
-    pending_input: Option<&str>,
-    machine: Option<&str>,
-) -> QueryResult<()> {
-    let target = r::table
-        .filter(r::workspace_id.eq(tenant.workspace_id()))
-        .filter(r::id.eq(id));
-    match machine {
-        Some(machine) => diesel::update(target)
-            .set((
-                r::status.eq(status),
-                r::pending_input.eq(pending_input),
-                r::machine.eq(machine),
-                r::updated_at.eq(now()),
-            ))
-            .execute(conn)?,
-        None => diesel::update(target)
-            .set((
-                r::status.eq(status),
-                r::pending_input.eq(pending_input),
-                r::updated_at.eq(now()),
-            ))
-            .execute(conn)?,
-    };
-    Ok(())
+/// What a person's action changes, applied only if the run is still where they saw it.
+pub struct Steer<'a> {
+    pub expect_step: i32,
+    pub expect_status: &'a [RunStatus],
+    pub status: RunStatus,
+    /// Moves the step on, which makes every job queued for the old step stale.
+    pub bump_step: bool,
+    pub machine: Option<&'a str>,
+    pub clear_pending_input: bool,
 }
 
-pub fn set_control(
+/// `None` fields are left as they are; `pending_input: Some(None)` clears it.
+#[derive(AsChangeset)]
+#[diesel(table_name = r)]
+struct SteerChanges<'a> {
+    status: RunStatus,
+    step: i32,
+    machine: Option<&'a str>,
+    pending_input: Option<Option<&'a str>>,
+    updated_at: chrono::NaiveDateTime,
+}
+
+/// Applies `s` if the run has not ended and is still at `expect_step` in one of
+/// `expect_status`; returns whether it did. A concurrent worker or person who got there first
+/// makes this a no-op instead of a lost update.
+pub fn steer(conn: &mut DbConn, tenant: &Tenant, id: &RunId, s: &Steer) -> QueryResult<bool> {
+    let target = r::table
+        .filter(r::workspace_id.eq(tenant.workspace_id()))
+        .filter(r::id.eq(id))
+        .filter(r::finished_at.is_null())
+        .filter(r::step.eq(s.expect_step))
+        .filter(r::status.eq_any(s.expect_status.to_vec()));
+    let changes = SteerChanges {
+        status: s.status,
+        step: if s.bump_step {
+            s.expect_step + 1
+        } else {
+            s.expect_step
+        },
+        machine: s.machine,
+        pending_input: s.clear_pending_input.then_some(None),
+        updated_at: now(),
+    };
+    let n = diesel::update(target).set(&changes).execute(conn)?;
+    Ok(n == 1)
+}
+
+/// Sets the control request if it is still `expect` and the run is working (queued or
+/// running, not ended); returns whether it did.
+pub fn swap_control(
     conn: &mut DbConn,
     tenant: &Tenant,
     id: &RunId,
+    expect: Option<RunControl>,
     control: Option<RunControl>,
-) -> QueryResult<()> {
-    diesel::update(
+) -> QueryResult<bool> {
+    let open = r::workspace_id
+        .eq(tenant.workspace_id())
+        .and(r::id.eq(id))
+        .and(r::finished_at.is_null())
+        .and(r::status.eq_any([RunStatus::Queued, RunStatus::Running]));
+    let changes = (r::control.eq(control), r::updated_at.eq(now()));
+    let n = match expect {
+        Some(c) => diesel::update(r::table.filter(open).filter(r::control.eq(c)))
+            .set(changes)
+            .execute(conn)?,
+        None => diesel::update(r::table.filter(open).filter(r::control.is_null()))
+            .set(changes)
+            .execute(conn)?,
+    };
+    Ok(n == 1)
+}
+
+/// Applies a pending pause at a state boundary: only if the request is still a pause (an
+/// abort that arrived meanwhile wins) and the run is still at `step`.
+pub fn apply_pause(conn: &mut DbConn, tenant: &Tenant, id: &RunId, step: i32) -> QueryResult<bool> {
+    let n = diesel::update(
         r::table
             .filter(r::workspace_id.eq(tenant.workspace_id()))
-            .filter(r::id.eq(id)),
+            .filter(r::id.eq(id))
+            .filter(r::finished_at.is_null())
+            .filter(r::step.eq(step))
+            .filter(r::control.eq(RunControl::Pause)),
     )
-    .set((r::control.eq(control), r::updated_at.eq(now())))
+    .set((
+        r::control.eq(None::<RunControl>),
+        r::status.eq(RunStatus::Paused),
+        r::updated_at.eq(now()),
+    ))
     .execute(conn)?;
-    Ok(())
+    Ok(n == 1)
 }
 
 /// The pending control request only: read often while agents work.
@@ -228,6 +274,8 @@ pub fn finish(conn: &mut DbConn, tenant: &Tenant, id: &RunId, f: &Finish) -> Que
             .filter(r::finished_at.is_null()),
     )
     .set((
+        // Any job still queued for the run becomes stale.
+        r::step.eq(r::step + 1),
         r::status.eq(f.status),
         r::final_state.eq(f.final_state),
         r::error.eq(f.error),

@@ -122,7 +122,9 @@ pub fn offers(
 }
 
 /// The range a workspace may set its story limit in.
-pub const STORY_LIMIT_RANGE: std::ops::RangeInclusive<usize> = 100..=100_000;
+/// The upper bound keeps a form of the longest story, even in a script that takes several
+/// bytes a character when form-encoded, under the server's form size limit.
+pub const STORY_LIMIT_RANGE: std::ops::RangeInclusive<usize> = 100..=25_000;
 
 /// Sets the longest story the workspace accepts. Call inside a transaction.
 pub fn set_story_limit(
@@ -276,8 +278,9 @@ pub fn start(
                 &credit_key(&id),
                 estimate,
                 Some(id.as_str()),
-                // Longer than any run can last, waits and pauses included.
-                chrono::Duration::days(7),
+                // Longer than a run can reasonably last, waits and pauses included; a run
+                // paused for longer than this completes without a charge.
+                chrono::Duration::days(30),
             )?;
         }
         repo::runs::insert(
@@ -345,6 +348,13 @@ fn load(conn: &mut DbConn, tenant: &Tenant, id: &RunId) -> Result<Run, AppError>
     repo::runs::find(conn, tenant, id)?.ok_or(AppError::NotFound)
 }
 
+fn moved_on(run: &Run) -> AppError {
+    AppError::Conflict(format!(
+        "This run has moved on (it is {} now); reload the page to see where it is.",
+        run.status.label().to_lowercase()
+    ))
+}
+
 /// A person's answer to the question the run waits on.
 pub fn answer(
     conn: &mut DbConn,
@@ -381,16 +391,30 @@ pub fn answer(
         });
         let machine_json =
             serde_json::to_string(&ms).map_err(|e| AppError::internal(e.to_string()))?;
-        repo::runs::set_status(
+        // Moving the step on settles a race with a second answer or the wait's timeout:
+        // whichever lands first wins, the other finds the run moved on.
+        let applied = repo::runs::steer(
             conn,
             tenant,
             id,
-            RunStatus::Running,
-            None,
-            Some(&machine_json),
+            &repo::runs::Steer {
+                expect_step: run.step,
+                expect_status: &[RunStatus::AwaitingInput],
+                status: RunStatus::Running,
+                bump_step: true,
+                machine: Some(&machine_json),
+                clear_pending_input: true,
+            },
         )?;
-        enqueue_step(conn, &step_job(tenant, id, &run.started_by, run.step), None)
-            .map_err(|e| AppError::internal(format!("{e:?}")))?;
+        if !applied {
+            return Err(moved_on(&run));
+        }
+        enqueue_step(
+            conn,
+            &step_job(tenant, id, &run.started_by, run.step + 1),
+            None,
+        )
+        .map_err(|e| AppError::internal(format!("{e:?}")))?;
         Ok(())
     })
 }
@@ -405,10 +429,16 @@ pub fn pause(conn: &mut DbConn, tenant: &Tenant, id: &RunId) -> Result<(), AppEr
                 run.status.label().to_lowercase()
             )));
         }
-        if run.control.is_some() {
-            return Ok(());
+        match run.control {
+            Some(RunControl::Pause) => return Ok(()),
+            Some(RunControl::Abort) => {
+                return Err(AppError::Conflict("This run is being aborted.".into()))
+            }
+            None => {}
         }
-        repo::runs::set_control(conn, tenant, id, Some(RunControl::Pause))?;
+        if !repo::runs::swap_control(conn, tenant, id, None, Some(RunControl::Pause))? {
+            return Err(moved_on(&run));
+        }
         events::append(
             conn,
             tenant,
@@ -423,19 +453,39 @@ pub fn pause(conn: &mut DbConn, tenant: &Tenant, id: &RunId) -> Result<(), AppEr
 pub fn resume(conn: &mut DbConn, tenant: &Tenant, id: &RunId) -> Result<(), AppError> {
     write_tx(conn, |conn| {
         let run = load(conn, tenant, id)?;
-        match (run.status, run.control) {
+        let applied = match (run.status, run.control) {
             // Not paused yet: simply take the request back.
             (RunStatus::Queued | RunStatus::Running, Some(RunControl::Pause)) => {
-                repo::runs::set_control(conn, tenant, id, None)?;
+                repo::runs::swap_control(conn, tenant, id, Some(RunControl::Pause), None)?
             }
             (RunStatus::Paused, _) => {
-                repo::runs::set_status(conn, tenant, id, RunStatus::Running, None, None)?;
-                enqueue_step(conn, &step_job(tenant, id, &run.started_by, run.step), None)
+                let applied = repo::runs::steer(
+                    conn,
+                    tenant,
+                    id,
+                    &repo::runs::Steer {
+                        expect_step: run.step,
+                        expect_status: &[RunStatus::Paused],
+                        status: RunStatus::Running,
+                        bump_step: true,
+                        machine: None,
+                        clear_pending_input: false,
+                    },
+                )?;
+                if applied {
+                    enqueue_step(
+                        conn,
+                        &step_job(tenant, id, &run.started_by, run.step + 1),
+                        None,
+                    )
                     .map_err(|e| AppError::internal(format!("{e:?}")))?;
+                }
+                applied
             }
-            _ => {
-                return Err(AppError::Conflict("This run is not paused.".into()));
-            }
+            _ => return Err(AppError::Conflict("This run is not paused.".into())),
+        };
+        if !applied {
+            return Err(moved_on(&run));
         }
         events::append(
             conn,
@@ -459,6 +509,9 @@ pub fn abort(conn: &mut DbConn, tenant: &Tenant, id: &RunId) -> Result<(), AppEr
                 run.status.label().to_lowercase()
             )));
         }
+        if run.control == Some(RunControl::Abort) {
+            return Ok(());
+        }
         events::append(
             conn,
             tenant,
@@ -467,8 +520,10 @@ pub fn abort(conn: &mut DbConn, tenant: &Tenant, id: &RunId) -> Result<(), AppEr
             json!({ "state": run.current_state }),
         )?;
         if matches!(run.status, RunStatus::AwaitingInput | RunStatus::Paused) {
+            // Ending it moves the step on, so a job already queued for it (an answer being
+            // applied, a wait's timeout) finds it ended and does nothing.
             let ms: MachineState = serde_json::from_str(&run.machine).unwrap_or_default();
-            commit::finish_in_tx(
+            let ended = commit::finish_in_tx(
                 conn,
                 tenant,
                 &run,
@@ -478,8 +533,12 @@ pub fn abort(conn: &mut DbConn, tenant: &Tenant, id: &RunId) -> Result<(), AppEr
                 Some("Aborted by a person."),
             )
             .map_err(|e| AppError::internal(format!("{e:?}")))?;
-        } else {
-            repo::runs::set_control(conn, tenant, id, Some(RunControl::Abort))?;
+            if !ended {
+                return Err(moved_on(&run));
+            }
+        } else if !repo::runs::swap_control(conn, tenant, id, run.control, Some(RunControl::Abort))?
+        {
+            return Err(moved_on(&run));
         }
         Ok(())
     })

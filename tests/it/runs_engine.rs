@@ -984,3 +984,118 @@ async fn the_dashboard_offers_a_run_and_lists_recent_ones() {
         "viewers cannot start runs"
     );
 }
+
+#[actix_web::test]
+async fn bad_requests_get_clear_answers_and_change_nothing() {
+    let app = TestApp::spawn_with(|c| c.workers = 2).await;
+    let (client, slug) = owner(&app, "olive@example.com").await;
+    let res = client
+        .post(
+            &format!("/w/{slug}/runs"),
+            &[("config", "no-such-workflow"), ("story", STORY)],
+        )
+        .await;
+    assert_eq!(res.status(), StatusCode::BAD_REQUEST);
+    assert!(res
+        .text()
+        .await
+        .unwrap_or_default()
+        .contains("not available"));
+    let res = client
+        .post(
+            &format!("/w/{slug}/runs"),
+            &[("config", "demo"), ("story", STORY), ("voice", "pirate")],
+        )
+        .await;
+    assert_eq!(res.status(), StatusCode::BAD_REQUEST);
+    let (status, _) = client.page(&format!("/w/{slug}/runs/not-a-uuid")).await;
+    assert_eq!(status, StatusCode::NOT_FOUND);
+    let count: i64 = r::table.count().get_result(&mut app.conn()).expect("count");
+    assert_eq!(count, 0, "nothing was recorded");
+
+    let id = start(&client, &slug, "demo", STORY).await;
+    wait_status(&app, &id, RunStatus::AwaitingInput).await;
+    let res = client
+        .post(
+            &format!("/w/{slug}/runs/{id}/answer"),
+            &[("decision", "maybe"), ("feedback", "")],
+        )
+        .await;
+    assert_eq!(res.status(), StatusCode::BAD_REQUEST);
+    let res = client
+        .post(&format!("/w/{slug}/runs/{id}/pause"), &[])
+        .await;
+    assert_eq!(
+        res.status(),
+        StatusCode::CONFLICT,
+        "a waiting run cannot be paused"
+    );
+    answer(&client, &slug, &id, "approved", "").await;
+    wait_status(&app, &id, RunStatus::Complete).await;
+    let res = client
+        .post(
+            &format!("/w/{slug}/runs/{id}/answer"),
+            &[("decision", "approved"), ("feedback", "")],
+        )
+        .await;
+    assert_eq!(
+        res.status(),
+        StatusCode::CONFLICT,
+        "an ended run takes no answers"
+    );
+    let res = client
+        .post(&format!("/w/{slug}/runs/{id}/abort"), &[("confirm", "yes")])
+        .await;
+    assert_eq!(res.status(), StatusCode::CONFLICT);
+    assert_eq!(run_row(&app, &id).status, RunStatus::Complete);
+}
+
+#[actix_web::test]
+async fn an_abort_overrides_a_pending_pause_and_a_second_answer_is_refused() {
+    let fake = FakeLlm::with_handler(happy);
+    fake.set_latency(Duration::from_millis(600));
+    let app = app_with(&fake, |_| {}).await;
+    let (client, slug) = owner(&app, "olive@example.com").await;
+    let id = start(&client, &slug, "groq", STORY).await;
+    assert!(fake.wait_for_requests(1, Duration::from_secs(10)));
+    let res = client
+        .post(&format!("/w/{slug}/runs/{id}/pause"), &[])
+        .await;
+    assert!(res.status().is_redirection() || res.status().is_success());
+    let res = client
+        .post(&format!("/w/{slug}/runs/{id}/abort"), &[("confirm", "yes")])
+        .await;
+    assert!(res.status().is_redirection() || res.status().is_success());
+    let run = wait_for(&app, &id, 30, |r| {
+        r.status.is_final() || r.status == RunStatus::Paused
+    })
+    .await;
+    assert_eq!(
+        run.status,
+        RunStatus::Aborted,
+        "the abort wins over the pause"
+    );
+
+    fake.set_latency(Duration::ZERO);
+    let id = start(&client, &slug, "groq", STORY).await;
+    wait_status(&app, &id, RunStatus::AwaitingInput).await;
+    answer(&client, &slug, &id, "feedback", "Shorter, please").await;
+    let res = client
+        .post(
+            &format!("/w/{slug}/runs/{id}/answer"),
+            &[("decision", "approved"), ("feedback", "")],
+        )
+        .await;
+    assert_eq!(
+        res.status(),
+        StatusCode::CONFLICT,
+        "the question was already answered"
+    );
+    let run = wait_status(&app, &id, RunStatus::AwaitingInput).await;
+    assert!(run.step > 0);
+    let fed_back = outputs(&app, &id)
+        .iter()
+        .filter(|o| o.output_type == "human_feedback")
+        .count();
+    assert_eq!(fed_back, 1, "only the first answer was applied");
+}

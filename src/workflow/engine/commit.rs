@@ -230,13 +230,38 @@ pub fn commit(
     let mut conn = pool.get()?;
     if let Next::Wait { pending, .. } = &mut result.next {
         if pending.kind == WaitKind::CircuitBreak {
-            let outputs = repo::runs::outputs(&mut conn, tenant, &run.id)?;
+            // The audits of the state that just tripped the breaker are not stored yet.
+            let mut outputs = repo::runs::outputs(&mut conn, tenant, &run.id)?;
+            outputs.extend(result.outputs.iter().map(|o| RunOutput {
+                id: crate::model::RunOutputId::new(),
+                workspace_id: tenant.workspace_id().clone(),
+                run_id: run.id.clone(),
+                step: run.step,
+                state_name: o.state_name.clone(),
+                agent: o.agent.clone(),
+                output_type: o.output_type.clone(),
+                content: o.content.clone(),
+                score: o.score,
+                decision: o.decision.clone(),
+                created_at: crate::model::now(),
+            }));
             pending.audits = audit_notes(&outputs);
         }
     }
     let machine_json = serde_json::to_string(&result.machine)
         .map_err(|e| StepError::Fatal(format!("cannot save the run state: {e}")))?;
-    crate::db::write_tx(&mut conn, |conn| {
+    crate::db::write_tx(&mut conn, move |conn| {
+        // An abort that arrived after the last check still stops the run here, rather than
+        // letting it wait for a person or start another state.
+        if !matches!(result.next, Next::Finish { .. })
+            && repo::runs::control(conn, tenant, &run.id)? == Some(crate::model::RunControl::Abort)
+        {
+            result.next = Next::Finish {
+                status: RunStatus::Aborted,
+                final_state: None,
+                error: Some("Aborted by a person.".into()),
+            };
+        }
         let (status, current, pending_json) = match &result.next {
             Next::Go(to) => (RunStatus::Running, to.clone(), None),
             Next::Wait { state, pending } => (
@@ -332,7 +357,9 @@ pub fn commit(
                         "prompt": pending.prompt,
                     }),
                 )?;
-                let at = pending.since + chrono::Duration::seconds(pending.timeout_secs as i64);
+                // A week at most, whatever the config says, so the arithmetic cannot overflow.
+                let secs = pending.timeout_secs.min(7 * 24 * 3600) as i64;
+                let at = pending.since + chrono::Duration::seconds(secs);
                 enqueue_step(conn, &job(true), Some(at))?;
                 notify::notify(
                     conn,

@@ -151,18 +151,31 @@ pub fn run_step(ctx: &EngineCtx, job: &StepJob) -> Result<(), StepError> {
         }
         Some(RunControl::Pause) => {
             let mut conn = ctx.pool.get()?;
-            crate::db::write_tx(&mut conn, |conn| {
-                repo::runs::set_control(conn, &tenant, &run.id, None)?;
-                repo::runs::set_status(conn, &tenant, &run.id, RunStatus::Paused, None, None)?;
-                super::events::append(
-                    conn,
-                    &tenant,
-                    &run.id,
-                    kind::PAUSED,
-                    json!({ "state": run.current_state }),
-                )?;
-                Ok::<_, diesel::result::Error>(())
+            let paused = crate::db::write_tx(&mut conn, |conn| {
+                // Only if the request is still a pause: an abort that arrived meanwhile wins.
+                let paused = repo::runs::apply_pause(conn, &tenant, &run.id, run.step)?;
+                if paused {
+                    super::events::append(
+                        conn,
+                        &tenant,
+                        &run.id,
+                        kind::PAUSED,
+                        json!({ "state": run.current_state }),
+                    )?;
+                }
+                Ok::<_, diesel::result::Error>(paused)
             })?;
+            if !paused
+                && repo::runs::control(&mut conn, &tenant, &run.id)? == Some(RunControl::Abort)
+            {
+                drop(conn);
+                return finish(
+                    RunStatus::Aborted,
+                    None,
+                    Some("Aborted by a person.".into()),
+                    ms,
+                );
+            }
             return Ok(());
         }
         None => {}
