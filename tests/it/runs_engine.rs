@@ -1099,3 +1099,57 @@ async fn an_abort_overrides_a_pending_pause_and_a_second_answer_is_refused() {
         .count();
     assert_eq!(fed_back, 1, "only the first answer was applied");
 }
+
+#[actix_web::test]
+async fn an_abort_mid_fan_out_keeps_what_the_finished_calls_produced_and_cost() {
+    let slow_started = Arc::new(AtomicUsize::new(0));
+    let seen = slow_started.clone();
+    let fake = FakeLlm::with_handler(move |r| {
+        let slow = persona(r) == "writer"
+            && crate::support::fake_llm::model_of(r) == "llama-3.3-70b-versatile";
+        if slow {
+            seen.fetch_add(1, Ordering::SeqCst);
+            std::thread::sleep(Duration::from_secs(8));
+        }
+        happy(r)
+    });
+    let app = app_with(&fake, |_| {}).await;
+    let (client, slug) = owner(&app, "olive@example.com").await;
+    let id = start(&client, &slug, "groq", STORY).await;
+    // Both quick writers have answered and the slow one is still writing.
+    wait_for(&app, &id, 30, |_| {
+        slow_started.load(Ordering::SeqCst) > 0
+            && fake
+                .requests()
+                .iter()
+                .filter(|r| persona(r) == "writer")
+                .count()
+                == 3
+    })
+    .await;
+    tokio::time::sleep(Duration::from_millis(300)).await;
+    let before = run_row(&app, &id);
+    let res = client
+        .post(&format!("/w/{slug}/runs/{id}/abort"), &[("confirm", "yes")])
+        .await;
+    assert!(res.status().is_redirection() || res.status().is_success());
+    let run = wait_status(&app, &id, RunStatus::Aborted).await;
+    assert_eq!(
+        count_type(&outputs(&app, &id), "draft"),
+        2,
+        "the finished drafts are kept"
+    );
+    assert!(
+        run.cost_micros > before.cost_micros,
+        "what they cost is counted: {} then {}, tokens {} then {}",
+        before.cost_micros,
+        run.cost_micros,
+        before.input_tokens,
+        run.input_tokens
+    );
+    assert_eq!(
+        reservation(&app, &id).0,
+        "released",
+        "an aborted run is not charged"
+    );
+}

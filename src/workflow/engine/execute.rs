@@ -22,7 +22,9 @@ use super::state::MachineState;
 use super::step::{EngineCtx, StepError, CONTROL_POLL};
 
 pub enum Executed {
-    Aborted(Box<MachineState>),
+    /// Stopped by a person mid-state: what the finished calls produced and cost is kept, and
+    /// the result ends the run.
+    Aborted(Box<StepResult>),
     Done {
         result: Box<StepResult>,
         outcome: String,
@@ -235,9 +237,9 @@ pub fn agent_state(
         },
         &mut watch,
     );
-    let mut results = match batch {
-        Batch::Aborted => return Ok(Executed::Aborted(Box::new(ms))),
-        Batch::Done(results) => results,
+    let (mut results, aborted) = match batch {
+        Batch::Aborted(done) => (done, true),
+        Batch::Done(results) => (results, false),
     };
     results.extend(early);
     let active_ms = started.elapsed().as_millis() as i64;
@@ -315,6 +317,15 @@ pub fn agent_state(
     }
     if first_error.is_some() {
         result.machine.last_error = first_error;
+    }
+    if aborted {
+        result.events.clear();
+        result.next = super::commit::Next::Finish {
+            status: crate::model::RunStatus::Aborted,
+            final_state: None,
+            error: Some("Aborted by a person.".into()),
+        };
+        return Ok(Executed::Aborted(Box::new(result)));
     }
 
     let outcome = if let Some(agg) = machine::aggregate(&verdicts) {

@@ -30,7 +30,8 @@ pub enum Watch {
 
 pub enum Batch {
     Done(Vec<CallResult>),
-    Aborted,
+    /// Stopped by the watcher; holds the calls that had already answered, which were paid for.
+    Aborted(Vec<CallResult>),
 }
 
 /// How often the watcher runs while calls are out.
@@ -99,7 +100,7 @@ pub fn run_batch(
             break;
         }
         if let Watch::Abort = watch() {
-            return Batch::Aborted;
+            return Batch::Aborted(results.into_iter().flatten().collect());
         }
         if started.elapsed() >= deadline {
             for (i, name, model) in in_flight.drain(..) {
@@ -233,7 +234,7 @@ mod tests {
                 }
             },
         );
-        assert!(matches!(aborted, Batch::Aborted));
+        assert!(matches!(aborted, Batch::Aborted(ref done) if done.is_empty()));
         assert!(t.elapsed() < Duration::from_secs(1));
     }
 }

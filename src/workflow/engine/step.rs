@@ -280,12 +280,9 @@ pub fn run_step(ctx: &EngineCtx, job: &StepJob) -> Result<(), StepError> {
             let outputs = repo::runs::outputs(&mut conn, &tenant, &run.id)?;
             drop(conn);
             match execute::agent_state(ctx, &tenant, &run, &cfg, state, &outputs, ms)? {
-                execute::Executed::Aborted(ms) => finish(
-                    RunStatus::Aborted,
-                    None,
-                    Some("Aborted by a person.".into()),
-                    *ms,
-                ),
+                execute::Executed::Aborted(result) => {
+                    commit::commit(ctx.pool, &tenant, &run, *result)
+                }
                 execute::Executed::Done {
                     mut result,
                     outcome,
