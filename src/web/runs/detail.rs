@@ -186,6 +186,8 @@ struct Loaded {
     outputs: Vec<RunOutput>,
     metrics: Vec<RunMetric>,
     events: Vec<RunEvent>,
+    /// The run's workflow, parsed here on the blocking pool rather than on the executor.
+    cfg: Result<crate::workflow::config::WorkflowConfig, String>,
 }
 
 async fn load(ctx: &Ctx, tenant: &Tenant, id: &RunId) -> AppResult<Loaded> {
@@ -208,11 +210,13 @@ async fn load(ctx: &Ctx, tenant: &Tenant, id: &RunId) -> AppResult<Loaded> {
         }
         let keep = events.len().saturating_sub(LOG_MAX as usize);
         events.drain(..keep);
+        let cfg = run_config(&run);
         Ok(Loaded {
             run,
             outputs,
             metrics,
             events,
+            cfg,
         })
     })
     .await
@@ -396,8 +400,8 @@ fn build(ctx: &Ctx, who: &Who<'_>, l: &Loaded, notice: Option<Notice>) -> RunVie
     let slug = who.workspace.slug.clone();
     let is_final = run.status.is_final();
     let can_execute = who.tenant.can(Scope::WorkflowExecute);
-    let cfg = run_config(run);
-    let (graph, graph_error) = match &cfg {
+    let cfg = &l.cfg;
+    let (graph, graph_error) = match cfg {
         Ok(cfg) => {
             let active = if is_final {
                 run.final_state.as_deref()

@@ -13,7 +13,6 @@ use crate::error::AppResult;
 use crate::model::{RunStatus, RunSummary};
 use crate::repo;
 use crate::repo::runs::ListFilter;
-use crate::service;
 use crate::web::board::filters::Params;
 use crate::web::shell::{Section, Shell};
 use crate::web::{fmt_time, page, Ctx};
@@ -122,27 +121,30 @@ pub async fn index(ctx: Ctx, member: Member<need::WorkflowRead>) -> AppResult<Ht
         config: config.clone(),
     };
     let tenant = member.tenant.clone();
-    let env = ctx.state.config.deployment_env;
-    let (rows, total, used, offers) = crate::db::run(&ctx.state.pool, move |conn| {
+    let (rows, total, used, configs) = crate::db::run(&ctx.state.pool, move |conn| {
         let (rows, total) =
             repo::runs::list(conn, &tenant, &filter, (page_no - 1) * PER_PAGE, PER_PAGE)?;
         let used = repo::runs::used_configs(conn, &tenant)?;
-        let offers = service::runs::offers(conn, &tenant, env)?;
-        Ok((rows, total, used, offers))
+        // Names and features only: the registry rows say enough without parsing every workflow.
+        let configs = repo::workflow_configs::list_all_global(conn)?;
+        Ok((rows, total, used, configs))
     })
     .await?;
     let slug = member.workspace.slug.clone();
-    let mut demo: HashSet<String> = offers
+    let mut demo: HashSet<String> = configs
         .iter()
-        .filter(|o| o.demo)
-        .map(|o| o.slug.clone())
+        .filter(|c| {
+            serde_json::from_str::<Vec<String>>(&c.features)
+                .is_ok_and(|f| f.iter().any(|x| x == "demo"))
+        })
+        .map(|c| c.slug.clone())
         .collect();
     demo.insert("demo".into());
     let name_of = |s: &str| {
-        offers
+        configs
             .iter()
-            .find(|o| o.slug == s)
-            .map_or_else(|| s.to_string(), |o| o.name.clone())
+            .find(|c| c.slug == s)
+            .map_or_else(|| s.to_string(), |c| c.name.clone())
     };
     let pages = ((total + PER_PAGE - 1) / PER_PAGE).max(1);
     let filters = filter_query(status, config.as_deref());
